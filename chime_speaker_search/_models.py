@@ -1,0 +1,240 @@
+"""Typed, immutable values for speaker search tasks.
+
+The classes mirror the service's shapes with snake_case names. Conversion to and
+from the wire form lives in :mod:`chime_speaker_search._convert`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from typing_extensions import Self
+
+__all__ = [
+    "CallDetails",
+    "CallLeg",
+    "SpeakerSearchDetails",
+    "SpeakerSearchResult",
+    "SpeakerSearchTask",
+    "SpeakerSearchTaskStatus",
+    "VoiceprintGenerationStatus",
+]
+
+
+class _OpenStrEnum(str, Enum):
+    """A string enum that keeps values it does not know instead of raising.
+
+    The service may add statuses at any time; an unknown one becomes a pseudo-member
+    whose ``value`` is the raw string and whose ``is_unknown`` is true.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Self | None:
+        if not isinstance(value, str):
+            return None
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = value
+        pseudo._value_ = value
+        return pseudo
+
+    @property
+    def is_unknown(self) -> bool:
+        """True for a value this version of the library does not know."""
+        return self._name_ not in type(self).__members__
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __repr__(self) -> str:
+        if self.is_unknown:
+            return f"<{type(self).__name__} unknown {self.value!r}>"
+        return f"<{type(self).__name__}.{self._name_}: {self.value!r}>"
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        # Pseudo-members are fresh objects; compare by value so that an unknown status
+        # read twice is still equal to itself (and to its plain string).
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+
+class SpeakerSearchTaskStatus(_OpenStrEnum):
+    """Status of a speaker search task (open: unknown values are kept)."""
+
+    IN_QUEUE = "IN_QUEUE"
+    IN_PROGRESS = "IN_PROGRESS"
+    PARTIAL_SUCCESS = "PARTIAL_SUCCESS"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    STOPPED = "STOPPED"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the task will not change any more.
+
+        SUCCEEDED, PARTIAL_SUCCESS, FAILED and STOPPED are terminal. Unknown statuses
+        are not: a waiter keeps polling rather than returning something it cannot read.
+        """
+        return self in _TERMINAL
+
+    @property
+    def is_success(self) -> bool:
+        """True for SUCCEEDED and PARTIAL_SUCCESS (the task has results)."""
+        return self in _SUCCESS
+
+
+_SUCCESS = frozenset({SpeakerSearchTaskStatus.SUCCEEDED, SpeakerSearchTaskStatus.PARTIAL_SUCCESS})
+_TERMINAL = _SUCCESS | {SpeakerSearchTaskStatus.FAILED, SpeakerSearchTaskStatus.STOPPED}
+
+
+class VoiceprintGenerationStatus(_OpenStrEnum):
+    """Whether a voiceprint could be made from the call (open: unknown values are kept)."""
+
+    VOICEPRINT_GENERATION_SUCCESS = "VoiceprintGenerationSuccess"
+    VOICEPRINT_GENERATION_FAILURE = "VoiceprintGenerationFailure"
+
+
+class CallLeg(str, Enum):
+    """Which leg of the call to analyse."""
+
+    CALLER = "Caller"
+    CALLEE = "Callee"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+@attrs.frozen(kw_only=True)
+class SpeakerSearchResult:
+    """One enrolled voice profile that matched the speaker.
+
+    Attributes:
+        confidence_score: How confident the service is, from 0.0 to 1.0.
+        voice_profile_id: The matching voice profile.
+    """
+
+    confidence_score: float
+    voice_profile_id: str
+
+
+@attrs.frozen(kw_only=True)
+class SpeakerSearchDetails:
+    """The outcome of the search.
+
+    Attributes:
+        results: The matching profiles, as the service ordered them (best first).
+        voiceprint_generation_status: Whether a voiceprint of the speaker was made.
+    """
+
+    results: tuple[SpeakerSearchResult, ...] = ()
+    voiceprint_generation_status: VoiceprintGenerationStatus | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CallDetails:
+    """Which call, and which leg of it, the task analyses.
+
+    Attributes:
+        voice_connector_id: The Voice Connector carrying the call.
+        transaction_id: The call's transaction id.
+        is_caller: True when the caller leg is analysed.
+    """
+
+    voice_connector_id: str | None = None
+    transaction_id: str | None = None
+    is_caller: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SpeakerSearchTask:
+    """A speaker search task as the service reports it.
+
+    Attributes:
+        speaker_search_task_id: The task's id.
+        speaker_search_task_status: Where the task is in its life.
+        call_details: The call being analysed.
+        speaker_search_details: Results and voiceprint status, once available.
+        created_timestamp: When the task was created (timezone-aware).
+        updated_timestamp: When the task last changed (timezone-aware).
+        started_timestamp: When analysis started (timezone-aware).
+        status_message: The service's explanation, e.g. why a task failed.
+    """
+
+    speaker_search_task_id: str
+    speaker_search_task_status: SpeakerSearchTaskStatus
+    call_details: CallDetails | None = None
+    speaker_search_details: SpeakerSearchDetails | None = None
+    created_timestamp: datetime | None = None
+    updated_timestamp: datetime | None = None
+    started_timestamp: datetime | None = None
+    status_message: str | None = None
+
+    @property
+    def status(self) -> SpeakerSearchTaskStatus:
+        """Shorthand for :attr:`speaker_search_task_status`."""
+        return self.speaker_search_task_status
+
+    @property
+    def is_terminal(self) -> bool:
+        """True once the task will not change any more (see ``SpeakerSearchTaskStatus``)."""
+        return self.speaker_search_task_status.is_terminal
+
+    @property
+    def results(self) -> tuple[SpeakerSearchResult, ...]:
+        """The matching profiles, or an empty tuple when there are no details yet."""
+        if self.speaker_search_details is None:
+            return ()
+        return self.speaker_search_details.results
+
+    def best_match(self, min_confidence: float = 0.0) -> SpeakerSearchResult | None:
+        """Return the highest-scoring result scoring at least ``min_confidence``.
+
+        Args:
+            min_confidence: Ignore results scoring below this.
+
+        Returns:
+            The best result, or ``None`` when no result reaches the threshold. Ties go
+            to the result the service listed first.
+        """
+        best: SpeakerSearchResult | None = None
+        for result in self.results:
+            if result.confidence_score >= min_confidence and (
+                best is None or result.confidence_score > best.confidence_score
+            ):
+                best = result
+        return best
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SpeakerSearchTask:
+        """Build a task from its wire form.
+
+        Args:
+            data: The mapping under ``"SpeakerSearchTask"`` in a response, with
+                timestamps as ``datetime`` (as botocore returns them) or ISO-8601 strings.
+
+        Raises:
+            MalformedResponseError: A required field is missing or has the wrong type.
+        """
+        from ._convert import structure_task  # noqa: PLC0415 (models must not import the converter at import time)
+
+        return structure_task(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready wire form: PascalCase keys, ISO-8601 timestamps.
+
+        Fields that are ``None`` are omitted, as the service omits them.
+        """
+        from ._convert import unstructure_task  # noqa: PLC0415
+
+        return unstructure_task(self)

@@ -1,0 +1,383 @@
+"""Every exception this library raises.
+
+All of them derive from :class:`SpeakerSearchError`, so one ``except`` catches
+everything the library raises on purpose::
+
+    SpeakerSearchError
+    ├── InvalidParameterError   (also ValueError)  .violations
+    ├── ServiceError            .code .message .http_status .request_id
+    │   │                       .operation_name .retryable .throttling .attempts
+    │   ├── BadRequestException             400
+    │   ├── ResourceLimitExceededException  400
+    │   ├── UnauthorizedClientException     401
+    │   ├── ForbiddenException              403
+    │   ├── AccessDeniedException           403
+    │   ├── NotFoundException               404
+    │   ├── ConflictException               409
+    │   ├── GoneException                   410
+    │   ├── UnprocessableEntityException    422
+    │   ├── ThrottledClientException        429  (retried, throttling)
+    │   ├── ServiceFailureException         500  (retried)
+    │   └── ServiceUnavailableException     503  (retried)
+    ├── TransportError          connection or timeout failure; .attempts
+    ├── MalformedResponseError  the response does not fit the model; .field
+    ├── WaitTimeoutError        (also TimeoutError) .task .elapsed
+    └── TaskFailedError         .task
+
+An error code the service returns that is not in the table above becomes a plain
+:class:`ServiceError` with its ``code`` set, so new codes never crash callers.
+
+Whenever an error comes from botocore, the botocore exception is chained as
+``__cause__``. No message or repr contains credentials.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+if TYPE_CHECKING:
+    from ._models import SpeakerSearchTask
+
+__all__ = [
+    "AccessDeniedException",
+    "BadRequestException",
+    "ConflictException",
+    "ForbiddenException",
+    "GoneException",
+    "InvalidParameterError",
+    "MalformedResponseError",
+    "NotFoundException",
+    "ResourceLimitExceededException",
+    "ServiceError",
+    "ServiceFailureException",
+    "ServiceUnavailableException",
+    "SpeakerSearchError",
+    "TaskFailedError",
+    "ThrottledClientException",
+    "TransportError",
+    "UnauthorizedClientException",
+    "UnprocessableEntityException",
+    "Violation",
+    "WaitTimeoutError",
+    "error_class_for_code",
+]
+
+_MAX_VALUE_REPR = 80
+
+
+class SpeakerSearchError(Exception):
+    """Root of every exception this library raises."""
+
+
+# --- invalid input -------------------------------------------------------------------
+
+
+def _short_repr(value: object) -> str:
+    """Repr a rejected value, shortened so a 10 kB string cannot flood a log line."""
+    text = repr(value)
+    if len(text) > _MAX_VALUE_REPR:
+        text = f"{text[: _MAX_VALUE_REPR - 15]}...{text[-12:]}"
+    return text
+
+
+@attrs.frozen(kw_only=True)
+class Violation:
+    """One broken input rule.
+
+    Attributes:
+        parameter: The service's (wire) name of the parameter, e.g. ``"TransactionId"``.
+        constraint: The rule that was broken, in words, e.g. ``"must be 1-256 characters"``.
+        value: The rejected value, exactly as it was passed.
+    """
+
+    parameter: str
+    constraint: str
+    value: object
+    got: str | None = attrs.field(default=None, eq=False, repr=False)
+    """How to show the rejected value in messages (e.g. ``"300 characters"``); its repr if unset."""
+
+    def __str__(self) -> str:
+        shown = self.got if self.got is not None else _short_repr(self.value)
+        return f"{self.parameter} {self.constraint}, got {shown}"
+
+
+class InvalidParameterError(SpeakerSearchError, ValueError):
+    """One or more arguments break the service's documented input rules.
+
+    Raised before any request is sent. Every broken rule of the call is listed in
+    :attr:`violations`, so all of them can be fixed at once.
+    """
+
+    violations: tuple[Violation, ...]
+
+    def __init__(self, violations: tuple[Violation, ...] | list[Violation]) -> None:
+        self.violations = tuple(violations)
+        if len(self.violations) == 1:
+            text = str(self.violations[0])
+        else:
+            text = f"{len(self.violations)} invalid parameters: " + "; ".join(
+                str(v) for v in self.violations
+            )
+        super().__init__(text)
+
+
+# --- errors the service returned -----------------------------------------------------
+
+
+class ServiceError(SpeakerSearchError):
+    """The service answered with an error.
+
+    Attributes:
+        code: The service's error code, e.g. ``"NotFoundException"``.
+        message: The service's own message (may be empty).
+        http_status: The HTTP status of the response, or ``None`` if unknown.
+        request_id: The ``x-amzn-RequestId`` of the failed request, for AWS support.
+        operation_name: ``"StartSpeakerSearchTask"`` or ``"GetSpeakerSearchTask"``...
+        attempts: How many requests were made before giving up (1 when not retried).
+        retryable: Whether the library retries this error (class-level fact).
+        throttling: Whether this error means "slow down" (class-level fact).
+    """
+
+    retryable: ClassVar[bool] = False
+    throttling: ClassVar[bool] = False
+    default_status: ClassVar[int | None] = None
+    hint: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        http_status: int | None = None,
+        request_id: str | None = None,
+        operation_name: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        self.code = code or type(self).__name__
+        self.message = message
+        self.http_status = http_status if http_status is not None else self.default_status
+        self.request_id = request_id
+        self.operation_name = operation_name
+        self.attempts = attempts
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        op = self.operation_name or "the request"
+        status = f" (HTTP {self.http_status})" if self.http_status is not None else ""
+        text = f"{op} failed with {self.code}{status}"
+        if self.message:
+            text += f": {self.message}"
+        if self.attempts > 1:
+            text += f" [after {self.attempts} attempts]"
+        if self.hint:
+            text += f". {self.hint}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions with keyword-only constructors do not pickle by default; errors
+        # cross process boundaries in worker pools, so make them.
+        return (_rebuild_service_error, (type(self), self.message, self.__dict__.copy()))
+
+
+def _rebuild_service_error(
+    cls: type[ServiceError], message: str, state: dict[str, Any]
+) -> ServiceError:
+    error = cls(message)
+    error.__dict__.update(state)
+    return error
+
+
+class BadRequestException(ServiceError):
+    """The service rejected the request as malformed (400)."""
+
+    default_status = 400
+
+
+class ResourceLimitExceededException(ServiceError):
+    """A quota was hit, e.g. too many active speaker search tasks (400)."""
+
+    default_status = 400
+    hint = "Wait for running tasks to finish, or ask AWS for a higher quota"
+
+
+class UnauthorizedClientException(ServiceError):
+    """The request was not authenticated (401)."""
+
+    default_status = 401
+    hint = "Check the AWS credentials in use"
+
+
+class ForbiddenException(ServiceError):
+    """The caller may not do this (403)."""
+
+    default_status = 403
+
+
+class AccessDeniedException(ServiceError):
+    """IAM denied the action (403)."""
+
+    default_status = 403
+    hint = "Check the IAM policy allows chime:StartSpeakerSearchTask / GetSpeakerSearchTask"
+
+
+class NotFoundException(ServiceError):
+    """The Voice Connector, profile domain, transaction or task does not exist (404)."""
+
+    default_status = 404
+
+
+class ConflictException(ServiceError):
+    """The request conflicts with the current state (409).
+
+    For example, a ``ClientRequestToken`` reused with different parameters.
+    """
+
+    default_status = 409
+
+
+class GoneException(ServiceError):
+    """The resource existed but is gone, e.g. the call has ended (410)."""
+
+    default_status = 410
+
+
+class UnprocessableEntityException(ServiceError):
+    """The request was well-formed but cannot be processed (422)."""
+
+    default_status = 422
+
+
+class ThrottledClientException(ServiceError):
+    """The caller is sending too many requests (429). Retried, with a longer backoff."""
+
+    default_status = 429
+    retryable = True
+    throttling = True
+
+
+class ServiceFailureException(ServiceError):
+    """The service failed internally (500). Retried."""
+
+    default_status = 500
+    retryable = True
+
+
+class ServiceUnavailableException(ServiceError):
+    """The service is temporarily unavailable (503). Retried."""
+
+    default_status = 503
+    retryable = True
+
+
+_BY_CODE: dict[str, type[ServiceError]] = {
+    cls.__name__: cls
+    for cls in (
+        BadRequestException,
+        ResourceLimitExceededException,
+        UnauthorizedClientException,
+        ForbiddenException,
+        AccessDeniedException,
+        NotFoundException,
+        ConflictException,
+        GoneException,
+        UnprocessableEntityException,
+        ThrottledClientException,
+        ServiceFailureException,
+        ServiceUnavailableException,
+    )
+}
+
+
+def error_class_for_code(code: str) -> type[ServiceError]:
+    """Return the exception class for a service error code (``ServiceError`` if unknown)."""
+    return _BY_CODE.get(code, ServiceError)
+
+
+# --- everything else -------------------------------------------------------------------
+
+
+class TransportError(SpeakerSearchError):
+    """The service could not be reached, or did not answer in time.
+
+    Raised after the retries allowed by the :class:`~chime_speaker_search.RetryPolicy`.
+
+    Attributes:
+        operation_name: The operation that was attempted.
+        attempts: How many requests were made.
+    """
+
+    def __init__(self, message: str, *, operation_name: str | None = None, attempts: int = 1):
+        self.operation_name = operation_name
+        self.attempts = attempts
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = str(self.args[0]) if self.args else "transport failure"
+        if self.attempts > 1:
+            text += f" [after {self.attempts} attempts]"
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
+
+
+class MalformedResponseError(SpeakerSearchError):
+    """The service's response does not fit the documented model.
+
+    Attributes:
+        field: Where in the response the problem is, e.g.
+            ``"SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore"``,
+            or ``None`` when the response as a whole is unreadable.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
+
+
+class WaitTimeoutError(SpeakerSearchError, TimeoutError):
+    """The task did not reach a terminal status within the wait's time budget.
+
+    Attributes:
+        task: The last task seen (``None`` if not even one poll succeeded).
+        elapsed: Seconds spent waiting.
+    """
+
+    def __init__(self, message: str, *, task: SpeakerSearchTask | None, elapsed: float) -> None:
+        self.task = task
+        self.elapsed = elapsed
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
+
+
+class TaskFailedError(SpeakerSearchError):
+    """The task ended FAILED or STOPPED.
+
+    Attributes:
+        task: The final task; ``task.status_message`` usually says why.
+    """
+
+    def __init__(self, message: str, *, task: SpeakerSearchTask) -> None:
+        self.task = task
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild_simple(
+    cls: type[SpeakerSearchError], args: tuple[Any, ...], state: dict[str, Any]
+) -> SpeakerSearchError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
