@@ -13,10 +13,10 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "seconds"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "to_seconds"]
 
 
-def seconds(value: float | timedelta) -> float:
+def to_seconds(value: float | timedelta) -> float:
     """Accept seconds as a number or a ``timedelta``; return seconds as a float."""
     if isinstance(value, timedelta):
         return value.total_seconds()
@@ -91,7 +91,7 @@ class ManualClock:
 
     def advance(self, seconds: float | timedelta) -> None:
         """Move the clock forward."""
-        step = globals()["seconds"](seconds)
+        step = to_seconds(seconds)
         if step < 0:
             raise ValueError(f"a clock cannot go backwards (advance({step}))")
         with self._lock:

@@ -197,7 +197,9 @@ def _first_problem(exc: BaseException, path: str) -> tuple[str, str]:
     return path, f"is invalid ({exc})"
 
 
-def structure_task(data: Mapping[str, Any], *, path: str = "SpeakerSearchTask") -> SpeakerSearchTask:
+def structure_task(
+    data: Mapping[str, Any], *, path: str = "SpeakerSearchTask"
+) -> SpeakerSearchTask:
     """Convert the wire form of a task to a :class:`SpeakerSearchTask`.
 
     Raises:

@@ -27,9 +27,7 @@ __all__ = ["check_get", "check_start"]
 # ECMAScript's \s (WhiteSpace + LineTerminator), which Smithy patterns use. Python's
 # own \s differs at the edges (it includes U+001C..U+001F and U+0085, and excludes
 # U+FEFF), so the class is spelled out.
-_ECMA_WHITESPACE: Final = (
-    "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
+_ECMA_WHITESPACE: Final = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _NON_WHITESPACE: Final = re.compile(f"[^{_ECMA_WHITESPACE}]")
 _TOKEN_CHARS: Final = re.compile(r"[-_a-zA-Z0-9]*")
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")

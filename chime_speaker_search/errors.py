@@ -136,6 +136,7 @@ class ServiceError(SpeakerSearchError):
         request_id: The ``x-amzn-RequestId`` of the failed request, for AWS support.
         operation_name: ``"StartSpeakerSearchTask"`` or ``"GetSpeakerSearchTask"``...
         attempts: How many requests were made before giving up (1 when not retried).
+        retry_after: Seconds the service asked to wait before retrying, if it said.
         retryable: Whether the library retries this error (class-level fact).
         throttling: Whether this error means "slow down" (class-level fact).
     """
@@ -154,8 +155,10 @@ class ServiceError(SpeakerSearchError):
         request_id: str | None = None,
         operation_name: str | None = None,
         attempts: int = 1,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code or type(self).__name__
+        self.retry_after = retry_after
         self.message = message
         self.http_status = http_status if http_status is not None else self.default_status
         self.request_id = request_id

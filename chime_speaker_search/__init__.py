@@ -1,0 +1,103 @@
+"""Typed, retrying, idempotent client for Amazon Chime SDK Voice speaker search tasks.
+
+Start here::
+
+    from chime_speaker_search import SpeakerSearchClient
+
+    with SpeakerSearchClient(region_name="us-east-1") as client:
+        task = client.start_and_wait(
+            voice_connector_id="...", transaction_id="...", voice_profile_domain_id="..."
+        )
+        print(task.best_match(min_confidence=0.85))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._client import SpeakerSearchClient
+from ._models import (
+    CallDetails,
+    CallLeg,
+    SpeakerSearchDetails,
+    SpeakerSearchResult,
+    SpeakerSearchTask,
+    SpeakerSearchTaskStatus,
+    VoiceprintGenerationStatus,
+)
+from ._retry import RetryPolicy
+from ._wait import PollPolicy
+from .errors import (
+    AccessDeniedException,
+    BadRequestException,
+    ConflictException,
+    ForbiddenException,
+    GoneException,
+    InvalidParameterError,
+    MalformedResponseError,
+    NotFoundException,
+    ResourceLimitExceededException,
+    ServiceError,
+    ServiceFailureException,
+    ServiceUnavailableException,
+    SpeakerSearchError,
+    TaskFailedError,
+    ThrottledClientException,
+    TransportError,
+    UnauthorizedClientException,
+    UnprocessableEntityException,
+    Violation,
+    WaitTimeoutError,
+)
+
+Result = SpeakerSearchResult
+"""Alias of :class:`SpeakerSearchResult`, the service's own shape name."""
+
+__all__ = [
+    "AccessDeniedException",
+    "BadRequestException",
+    "CallDetails",
+    "CallLeg",
+    "ConflictException",
+    "ForbiddenException",
+    "GoneException",
+    "InvalidParameterError",
+    "MalformedResponseError",
+    "NotFoundException",
+    "PollPolicy",
+    "ResourceLimitExceededException",
+    "Result",
+    "RetryPolicy",
+    "ServiceError",
+    "ServiceFailureException",
+    "ServiceUnavailableException",
+    "SpeakerSearchClient",
+    "SpeakerSearchDetails",
+    "SpeakerSearchError",
+    "SpeakerSearchResult",
+    "SpeakerSearchTask",
+    "SpeakerSearchTaskStatus",
+    "TaskFailedError",
+    "ThrottledClientException",
+    "TransportError",
+    "UnauthorizedClientException",
+    "UnprocessableEntityException",
+    "Violation",
+    "VoiceprintGenerationStatus",
+    "WaitTimeoutError",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Read lazily, as stamina does: importlib.metadata is slow to import and most
+    # programs never ask for the version.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+        try:
+            return version("chime-speaker-search")
+        except PackageNotFoundError:  # pragma: no cover (running from a bare checkout)
+            from ._version import __version__  # noqa: PLC0415
+
+            return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

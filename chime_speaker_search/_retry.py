@@ -1,0 +1,210 @@
+"""The single retry authority: which failures are retried, when, and for how long.
+
+Built on tenacity. The backoff maths are pure functions of the policy, the attempt
+number and a jitter sample, so they are tested without any clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+import attrs
+import tenacity
+
+from ._clock import to_seconds
+from .errors import ServiceError, TransportError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._clock import Clock
+
+__all__ = ["RetryPolicy", "call_with_retries", "is_retryable"]
+
+logger = logging.getLogger("chime_speaker_search")
+
+_T = TypeVar("_T")
+
+
+def _optional_seconds(value: float | timedelta | None) -> float | None:
+    return None if value is None else to_seconds(value)
+
+
+def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value >= 0:  # also rejects NaN
+        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
+
+
+def _positive_or_none(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+    if value is not None and not value > 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be > 0 or None, got {value!r}")
+
+
+def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be an int >= 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How failed requests are retried.
+
+    Delays are "full jitter" exponential backoff: before retry *n* the client sleeps a
+    random time between 0 and ``min(max_delay, base * 2 ** (n - 1))``, where ``base``
+    is ``throttle_base_delay`` after a throttling error and ``base_delay`` otherwise.
+    A ``Retry-After`` (or ``x-amz-retry-after``) header is honoured: the client never
+    retries sooner than the service asked, and gives up instead when the service asks
+    for more than ``max_delay`` or more than the time budget left.
+
+    Args:
+        max_attempts: Requests per call at most, the first one included (1 = no retries).
+        base_delay: Backoff base, in seconds, for transient failures.
+        throttle_base_delay: Backoff base, in seconds, after ``ThrottledClientException``.
+        max_delay: Longest single sleep between attempts, in seconds.
+        timeout: Budget for one call including all retries and sleeps (``None`` = no
+            budget beyond ``max_attempts``). Each request is also bounded by what is
+            left of it.
+    """
+
+    max_attempts: int = attrs.field(default=5, validator=_at_least_one)
+    base_delay: float = attrs.field(default=0.05, converter=to_seconds, validator=_non_negative)
+    throttle_base_delay: float = attrs.field(
+        default=1.0, converter=to_seconds, validator=_non_negative
+    )
+    max_delay: float = attrs.field(default=20.0, converter=to_seconds, validator=_non_negative)
+    timeout: float | None = attrs.field(
+        default=None, converter=_optional_seconds, validator=_positive_or_none
+    )
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """A policy that makes exactly one request per call."""
+        return cls(max_attempts=1)
+
+    def backoff(
+        self, attempt: int, *, throttled: bool = False, retry_after: float | None = None,
+        jitter: float = 1.0,
+    ) -> float:
+        """Seconds to sleep after failed attempt number ``attempt`` (1-based).
+
+        Args:
+            attempt: The attempt that just failed (1 for the first request).
+            throttled: Whether it failed with a throttling error.
+            retry_after: Seconds the service asked to wait, if it said.
+            jitter: A sample from [0, 1); 1.0 gives the upper bound of the window.
+        """
+        base = self.throttle_base_delay if throttled else self.base_delay
+        # min() before the power would overflow for large attempt numbers.
+        ceiling = min(self.max_delay, base * 2 ** min(attempt - 1, 62))
+        delay = jitter * ceiling
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether the library retries this error by default."""
+    if isinstance(error, ServiceError):
+        return error.retryable
+    return isinstance(error, TransportError)
+
+
+def _retry_after(error: BaseException | None) -> float | None:
+    return error.retry_after if isinstance(error, ServiceError) else None
+
+
+def call_with_retries(  # noqa: PLR0913 (the parts are independent by design)
+    attempt: Callable[[float | None], _T],
+    *,
+    operation_name: str,
+    policy: RetryPolicy,
+    clock: Clock,
+    jitter: Callable[[], float],
+    deadline: float | None = None,
+) -> _T:
+    """Run ``attempt`` until it succeeds, the policy gives up, or time runs out.
+
+    Args:
+        attempt: Makes one request; receives the seconds left in the budget (or
+            ``None``) so it can bound the request; raises library errors.
+        operation_name: For logs.
+        policy: Attempts, backoff and per-call budget.
+        clock: Time source and sleeper.
+        jitter: Returns samples from [0, 1).
+        deadline: An outer ``clock.monotonic()`` deadline (e.g. a wait's), if any.
+
+    Returns:
+        What ``attempt`` returned.
+
+    Raises:
+        SpeakerSearchError: the last error, with ``attempts`` set to the requests made.
+    """
+    start = clock.monotonic()
+    if policy.timeout is not None:
+        own = start + policy.timeout
+        deadline = own if deadline is None else min(deadline, own)
+
+    def remaining() -> float | None:
+        return None if deadline is None else deadline - clock.monotonic()
+
+    attempts = 0
+
+    def one_attempt() -> _T:
+        nonlocal attempts
+        attempts += 1
+        try:
+            return attempt(remaining())
+        except (ServiceError, TransportError) as error:
+            # Errors are made fresh per attempt, so stamping the count on them is safe.
+            error.attempts = attempts
+            raise
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        return policy.backoff(
+            state.attempt_number,
+            throttled=bool(getattr(error, "throttling", False)),
+            retry_after=_retry_after(error),
+            jitter=jitter(),
+        )
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= policy.max_attempts:
+            return True
+        error = state.outcome.exception() if state.outcome else None
+        asked = _retry_after(error)
+        if asked is not None and asked > policy.max_delay:
+            logger.info(
+                "Not retrying %s: the service asked to wait %.1fs, more than max_delay %.1fs",
+                operation_name, asked, policy.max_delay,
+            )
+            return True
+        left = remaining()
+        if left is not None and state.upcoming_sleep >= left:
+            logger.info(
+                "Not retrying %s: %.2fs backoff would overrun the %.2fs left of the budget",
+                operation_name, state.upcoming_sleep, max(left, 0.0),
+            )
+            return True
+        return False
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        code = getattr(error, "code", type(error).__name__)
+        logger.info(
+            "Retrying %s in %.3fs (attempt %d of %d failed with %s)",
+            operation_name, state.upcoming_sleep, state.attempt_number,
+            policy.max_attempts, code,
+        )
+
+    retrying = tenacity.Retrying(
+        sleep=clock.sleep,
+        stop=stop,
+        wait=wait,
+        retry=tenacity.retry_if_exception(is_retryable),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return retrying(one_attempt)

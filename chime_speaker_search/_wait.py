@@ -1,0 +1,148 @@
+"""Waiting for a task to finish: poll timing, deadlines, status callbacks."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import attrs
+
+from ._clock import to_seconds
+from ._models import SpeakerSearchTaskStatus
+from ._retry import is_retryable
+from .errors import SpeakerSearchError, TaskFailedError, WaitTimeoutError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._clock import Clock
+    from ._models import SpeakerSearchTask
+
+__all__ = ["PollPolicy", "wait_for_task"]
+
+logger = logging.getLogger("chime_speaker_search")
+
+_FAILED = frozenset({SpeakerSearchTaskStatus.FAILED, SpeakerSearchTaskStatus.STOPPED})
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:  # also rejects NaN
+        raise ValueError(f"PollPolicy.{attribute.name} must be > 0, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class PollPolicy:
+    """How often :meth:`~chime_speaker_search.SpeakerSearchClient.wait` polls.
+
+    The first poll after the start waits ``min_delay``; each later one waits a random
+    time between ``min_delay`` and a ceiling that doubles each poll up to
+    ``max_delay``. A sleep never runs past the wait's deadline: the last poll is made
+    at it.
+
+    Args:
+        min_delay: Shortest time between polls, in seconds (or a ``timedelta``).
+        max_delay: Longest time between polls, in seconds (or a ``timedelta``).
+    """
+
+    min_delay: float = attrs.field(default=2.0, converter=to_seconds, validator=_positive)
+    max_delay: float = attrs.field(default=10.0, converter=to_seconds, validator=_positive)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_delay < self.min_delay:
+            raise ValueError(
+                f"PollPolicy.max_delay ({self.max_delay}) must be >= min_delay ({self.min_delay})"
+            )
+
+    def delay(self, poll_number: int, *, jitter: float = 1.0) -> float:
+        """Seconds to wait before poll number ``poll_number`` (1 = the first wait).
+
+        Args:
+            poll_number: Which wait this is, from 1.
+            jitter: A sample from [0, 1); 1.0 gives the upper bound of the window.
+        """
+        ceiling = min(self.max_delay, self.min_delay * 2 ** min(poll_number - 1, 62))
+        return self.min_delay + jitter * (ceiling - self.min_delay)
+
+
+def _describe(task: SpeakerSearchTask) -> str:
+    return f"Speaker search task {task.speaker_search_task_id}"
+
+
+def wait_for_task(  # noqa: PLR0913 (each part is independent and injected)
+    get: Callable[[float], SpeakerSearchTask],
+    *,
+    timeout: float,
+    poll: PollPolicy,
+    clock: Clock,
+    jitter: Callable[[], float],
+    on_update: Callable[[SpeakerSearchTask], object] | None,
+    raise_on_failure: bool,
+    first: SpeakerSearchTask | None = None,
+) -> SpeakerSearchTask:
+    """Poll ``get`` until the task is terminal; see ``SpeakerSearchClient.wait``.
+
+    Args:
+        get: Fetches the task; receives the ``clock.monotonic()`` deadline so its own
+            retries stay within the wait's budget.
+        timeout: Budget in seconds for the whole wait.
+        poll: Delays between polls.
+        clock: Time source and sleeper.
+        jitter: Source of samples in [0, 1).
+        on_update: Called once for each status observed.
+        raise_on_failure: Raise ``TaskFailedError`` for FAILED and STOPPED.
+        first: A task already in hand (from a start), observed before the first sleep.
+    """
+    if not timeout >= 0:
+        raise ValueError(f"timeout must be >= 0 seconds, got {timeout!r}")
+    start = clock.monotonic()
+    deadline = start + timeout
+    seen: SpeakerSearchTaskStatus | None = None
+    task = first
+    polls = 0
+
+    def observe(current: SpeakerSearchTask) -> None:
+        nonlocal seen
+        if current.speaker_search_task_status != seen:
+            seen = current.speaker_search_task_status
+            logger.debug(
+                "%s is %s after %.1fs", _describe(current), seen.value, clock.monotonic() - start
+            )
+            if on_update is not None:
+                on_update(current)
+
+    if task is not None:
+        observe(task)
+    while task is None or not task.is_terminal:
+        if task is not None:
+            left = deadline - clock.monotonic()
+            if left <= 0:
+                elapsed = clock.monotonic() - start
+                raise WaitTimeoutError(
+                    f"{_describe(task)} was still {task.speaker_search_task_status.value} after "
+                    f"{elapsed:.1f}s (timeout {timeout:g}s). Call wait() again to keep waiting.",
+                    task=task,
+                    elapsed=elapsed,
+                )
+            clock.sleep(min(poll.delay(polls + 1, jitter=jitter()), left))
+        try:
+            task = get(deadline)
+        except SpeakerSearchError as error:
+            # A transient failure that ran out of budget is a timeout of the wait.
+            if is_retryable(error) and clock.monotonic() >= deadline:
+                elapsed = clock.monotonic() - start
+                raise WaitTimeoutError(
+                    f"Waiting timed out after {elapsed:.1f}s (timeout {timeout:g}s) while the "
+                    f"service was failing: {error}",
+                    task=task,
+                    elapsed=elapsed,
+                ) from error
+            raise
+        polls += 1
+        observe(task)
+
+    if raise_on_failure and task.speaker_search_task_status in _FAILED:
+        reason = f": {task.status_message}" if task.status_message else ""
+        raise TaskFailedError(
+            f"{_describe(task)} ended {task.speaker_search_task_status.value}{reason}", task=task
+        )
+    return task
