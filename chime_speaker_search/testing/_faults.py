@@ -1,0 +1,133 @@
+"""Planned misbehaviour: errors, dropped responses and delays, queued per operation."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Final
+
+import attrs
+
+from chime_speaker_search.errors import error_class_for_code
+
+__all__ = ["OPERATIONS", "Faults", "Injected", "Plan", "operation_name"]
+
+OPERATIONS: Final = ("StartSpeakerSearchTask", "GetSpeakerSearchTask", "StopSpeakerSearchTask")
+_BY_ANY_NAME: Final = {
+    **{name: name for name in OPERATIONS},
+    # boto3's method names, so either spelling works.
+    "start_speaker_search_task": "StartSpeakerSearchTask",
+    "get_speaker_search_task": "GetSpeakerSearchTask",
+    "stop_speaker_search_task": "StopSpeakerSearchTask",
+}
+_UNKNOWN_CODE_STATUS: Final = 400
+
+
+def operation_name(operation: str) -> str:
+    """``"start_speaker_search_task"`` or ``"StartSpeakerSearchTask"`` -> the latter.
+
+    Raises:
+        ValueError: Not one of the emulated operations.
+    """
+    try:
+        return _BY_ANY_NAME[operation]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown operation {operation!r}; expected one of {', '.join(OPERATIONS)}"
+        ) from None
+
+
+def _non_empty_str(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _times(times: object) -> int:
+    # Checked at run time too: the public API is called from untyped test code.
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        raise ValueError(f"times must be a positive integer, got {times!r}")
+    return times
+
+
+@attrs.frozen(kw_only=True)
+class Injected:
+    """An error response to send instead of handling the request."""
+
+    code: str
+    message: str
+    status: int
+    retry_after: float | None
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """What to do to one request: fail it, delay its response, drop its response."""
+
+    failure: Injected | None = None
+    delay: float = 0.0
+    drop: bool = False
+
+
+class Faults:
+    """Queues of planned faults, consumed one per request of the operation.
+
+    Each kind is queued independently, so one request can be both delayed and
+    dropped. Not thread-safe: the owner holds its lock around every call.
+    """
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[Injected]] = {name: deque() for name in OPERATIONS}
+        self._delays: dict[str, deque[float]] = {name: deque() for name in OPERATIONS}
+        self._drops: dict[str, int] = dict.fromkeys(OPERATIONS, 0)
+
+    def fail(
+        self,
+        operation: str,
+        code: str,
+        *,
+        times: int,
+        message: str | None,
+        retry_after: float | None,
+    ) -> None:
+        """Queue ``times`` error responses; see ``LocalSpeakerSearchService.fail_next``."""
+        name = operation_name(operation)
+        if not _non_empty_str(code):
+            raise ValueError(f"an error code must be a non-empty string, got {code!r}")
+        if retry_after is not None and not 0 <= retry_after < math.inf:
+            raise ValueError(f"retry_after must be a number >= 0, got {retry_after!r}")
+        injected = Injected(
+            code=code,
+            message=message if message is not None else f"{code} injected by fail_next().",
+            status=error_class_for_code(code).default_status or _UNKNOWN_CODE_STATUS,
+            retry_after=retry_after,
+        )
+        self._failures[name].extend([injected] * _times(times))
+
+    def drop(self, operation: str, *, times: int) -> None:
+        """Queue ``times`` dropped responses."""
+        self._drops[operation_name(operation)] += _times(times)
+
+    def delay(self, operation: str, seconds: float, *, times: int) -> None:
+        """Queue ``times`` delays of ``seconds`` real seconds."""
+        if not 0 <= seconds < math.inf:
+            raise ValueError(f"a delay must be a number of seconds >= 0, got {seconds!r}")
+        self._delays[operation_name(operation)].extend([float(seconds)] * _times(times))
+
+    def take(self, operation: str) -> Plan:
+        """Consume the faults planned for the next request of ``operation``."""
+        failures, delays = self._failures[operation], self._delays[operation]
+        drop = self._drops[operation] > 0
+        if drop:
+            self._drops[operation] -= 1
+        return Plan(
+            failure=failures.popleft() if failures else None,
+            delay=delays.popleft() if delays else 0.0,
+            drop=drop,
+        )
+
+    def clear(self) -> None:
+        """Forget every planned fault."""
+        for failures in self._failures.values():
+            failures.clear()
+        for delays in self._delays.values():
+            delays.clear()
+        self._drops = dict.fromkeys(OPERATIONS, 0)

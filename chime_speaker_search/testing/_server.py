@@ -1,0 +1,149 @@
+"""The HTTP shell around :class:`~._wire.WireApp`: sockets, threads, keep-alive.
+
+A stdlib :class:`~http.server.ThreadingHTTPServer` speaking HTTP/1.1 with
+keep-alive (every response carries ``Content-Length``), one daemon thread per
+connection. The server tracks its open connections so that stopping it closes
+idle keep-alive connections at once instead of leaving threads blocked on them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import socketserver
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+from ._wire import WireRequest
+
+if TYPE_CHECKING:
+    from ._wire import WireApp
+
+__all__ = ["EmulatorServer"]
+
+_LOG = logging.getLogger("chime_speaker_search.testing")
+_POLL_INTERVAL = 0.05  # how quickly serve_forever notices shutdown()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LocalSpeakerSearchService"
+    # An idle keep-alive connection is closed after this many seconds.
+    timeout = 60.0
+    server: EmulatorServer
+
+    def version_string(self) -> str:
+        """The ``Server`` header: the emulator's name, not the Python version."""
+        return self.server_version
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
+
+    def _serve(self) -> None:
+        length_header = self.headers.get("Content-Length") or "0"
+        length = int(length_header) if length_header.isdigit() else -1
+        if length < 0:
+            self.send_error(400, "Invalid Content-Length")
+            return
+        body = self.rfile.read(length) if length else b""
+        response = self.server.app.handle(
+            WireRequest(
+                method=self.command,
+                target=self.path,
+                headers={name.lower(): value for name, value in self.headers.items()},
+                body=body,
+            )
+        )
+        if response.delay:
+            self.server.stopping.wait(response.delay)
+        if response.drop or self.server.stopping.is_set():
+            # The request took effect; the client gets a closed connection, no bytes.
+            self.close_connection = True
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (overrides the stdlib's signature)
+        _LOG.debug("%s - %s", self.address_string(), format % args)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """A threading HTTP/1.1 server for one :class:`~._wire.WireApp`.
+
+    Args:
+        host: The address to bind; ``":"`` in it selects IPv6.
+        port: The port to bind; 0 picks a free one.
+        app: What answers the requests.
+    """
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, app: WireApp) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.app = app
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__((host, port), _Handler)
+
+    def server_bind(self) -> None:
+        """Bind without ``HTTPServer``'s reverse DNS lookup of the host (slow offline)."""
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+    def track(self, connection: socket.socket) -> None:
+        """Remember an open connection, to close it on stop."""
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection: socket.socket) -> None:
+        """Forget a closed connection."""
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def handle_error(self, request: object, client_address: object) -> None:  # noqa: ARG002 (the stdlib's signature)
+        """Log a failed connection (a client hanging up mid-request) instead of printing it."""
+        _LOG.debug("connection from %s failed", client_address, exc_info=True)
+
+    def serve(self) -> threading.Thread:
+        """Serve in a daemon thread; return the thread."""
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name=f"LocalSpeakerSearchService:{self.server_port}",
+            daemon=True,
+        )
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """Stop accepting, wake delayed responses, close every connection, unbind."""
+        self.stopping.set()
+        self.shutdown()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # the client may have closed it already
+                connection.shutdown(socket.SHUT_RDWR)
+        self.server_close()
