@@ -266,9 +266,9 @@ class SpeakerSearchClient:
             ClientError,
             HTTPClientError,
             ParamValidationError,
-            ResponseParserError,
         )
         from botocore.exceptions import ConnectionError as BotoConnectionError  # noqa: PLC0415
+        from botocore.parsers import ResponseParserError  # noqa: PLC0415
 
         def attempt(remaining: float | None) -> Mapping[str, Any]:
             token = _read_timeout.set(

@@ -57,17 +57,6 @@ class _OpenStrEnum(str, Enum):
             return f"<{type(self).__name__} unknown {self.value!r}>"
         return f"<{type(self).__name__}.{self._name_}: {self.value!r}>"
 
-    def __hash__(self) -> int:
-        return str.__hash__(self)
-
-    def __eq__(self, other: object) -> bool:
-        # Pseudo-members are fresh objects; compare by value so that an unknown status
-        # read twice is still equal to itself (and to its plain string).
-        return str.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
 
 class SpeakerSearchTaskStatus(_OpenStrEnum):
     """Status of a speaker search task (open: unknown values are kept)."""

@@ -98,7 +98,7 @@ def wait_for_task(  # noqa: PLR0913 (each part is independent and injected)
     deadline = start + timeout
     seen: SpeakerSearchTaskStatus | None = None
     task = first
-    polls = 0
+    waits = 0
 
     def observe(current: SpeakerSearchTask) -> None:
         nonlocal seen
@@ -110,34 +110,45 @@ def wait_for_task(  # noqa: PLR0913 (each part is independent and injected)
             if on_update is not None:
                 on_update(current)
 
+    def timed_out(cause: SpeakerSearchError | None) -> WaitTimeoutError:
+        elapsed = clock.monotonic() - start
+        if task is None:
+            state = "could not be read"
+        else:
+            state = f"was still {task.speaker_search_task_status.value}"
+        because = f" (the last poll failed: {cause})" if cause is not None else ""
+        error = WaitTimeoutError(
+            f"Speaker search task {state} after {elapsed:.1f}s (timeout {timeout:g}s){because}. "
+            "Call wait() again to keep waiting.",
+            task=task,
+            elapsed=elapsed,
+        )
+        error.__cause__ = cause
+        return error
+
     if task is not None:
         observe(task)
+    failed_poll: SpeakerSearchError | None = None
+    need_sleep = task is not None
     while task is None or not task.is_terminal:
-        if task is not None:
+        if need_sleep:
             left = deadline - clock.monotonic()
             if left <= 0:
-                elapsed = clock.monotonic() - start
-                raise WaitTimeoutError(
-                    f"{_describe(task)} was still {task.speaker_search_task_status.value} after "
-                    f"{elapsed:.1f}s (timeout {timeout:g}s). Call wait() again to keep waiting.",
-                    task=task,
-                    elapsed=elapsed,
-                )
-            clock.sleep(min(poll.delay(polls + 1, jitter=jitter()), left))
+                raise timed_out(failed_poll)
+            waits += 1
+            clock.sleep(min(poll.delay(waits, jitter=jitter()), left))
+        need_sleep = True
         try:
-            task = get(deadline)
+            current = get(deadline)
         except SpeakerSearchError as error:
-            # A transient failure that ran out of budget is a timeout of the wait.
-            if is_retryable(error) and clock.monotonic() >= deadline:
-                elapsed = clock.monotonic() - start
-                raise WaitTimeoutError(
-                    f"Waiting timed out after {elapsed:.1f}s (timeout {timeout:g}s) while the "
-                    f"service was failing: {error}",
-                    task=task,
-                    elapsed=elapsed,
-                ) from error
-            raise
-        polls += 1
+            if not is_retryable(error):
+                raise
+            # The poll's own retries gave up; the wait's budget decides what is next.
+            failed_poll = error
+            logger.info("A poll failed (%s); waiting on until the deadline", error)
+            continue
+        failed_poll = None
+        task = current
         observe(task)
 
     if raise_on_failure and task.speaker_search_task_status in _FAILED:

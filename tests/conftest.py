@@ -1,0 +1,40 @@
+"""Shared test set-up: dummy AWS credentials, never real ones, and no network."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.scripted import ScriptedServer
+
+# A recognisable dummy secret: tests assert it never shows up anywhere.
+DUMMY_SECRET = "dummy-SECRET-key-do-not-log-0123456789"
+DUMMY_SESSION_TOKEN = "dummy-SESSION-token-do-not-log-abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _dummy_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Every test runs with dummy credentials and no shared AWS config."""
+    empty = tmp_path_factory.getbasetemp() / "no-aws-config"
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDUMMYDUMMYDUMMY00")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", DUMMY_SESSION_TOKEN)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def scripted() -> Iterator[ScriptedServer]:
+    """A raw HTTP server on 127.0.0.1 that answers what the test scripts."""
+    from tests.scripted import ScriptedServer  # noqa: PLC0415
+
+    with ScriptedServer() as server:
+        yield server
