@@ -70,6 +70,21 @@ _MAX_VALUE_REPR = 80
 class SpeakerSearchError(Exception):
     """Root of every exception this library raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only context, which default exception pickling
+        # cannot pass back; errors cross process boundaries in worker pools, so rebuild
+        # them from their args and attributes.
+        return (_rebuild, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild(
+    cls: type[SpeakerSearchError], args: tuple[Any, ...], state: dict[str, Any]
+) -> SpeakerSearchError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 # --- invalid input -------------------------------------------------------------------
 
@@ -180,18 +195,7 @@ class ServiceError(SpeakerSearchError):
             text += f" (request id {self.request_id})"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Exceptions with keyword-only constructors do not pickle by default; errors
-        # cross process boundaries in worker pools, so make them.
-        return (_rebuild_service_error, (type(self), self.message, self.__dict__.copy()))
 
-
-def _rebuild_service_error(
-    cls: type[ServiceError], message: str, state: dict[str, Any]
-) -> ServiceError:
-    error = cls(message)
-    error.__dict__.update(state)
-    return error
 
 
 class BadRequestException(ServiceError):
@@ -324,8 +328,6 @@ class TransportError(SpeakerSearchError):
             text += f" [after {self.attempts} attempts]"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
 
 
 class MalformedResponseError(SpeakerSearchError):
@@ -341,8 +343,6 @@ class MalformedResponseError(SpeakerSearchError):
         self.field = field
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
 
 
 class WaitTimeoutError(SpeakerSearchError, TimeoutError):
@@ -358,8 +358,6 @@ class WaitTimeoutError(SpeakerSearchError, TimeoutError):
         self.elapsed = elapsed
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
 
 
 class TaskFailedError(SpeakerSearchError):
@@ -373,14 +371,4 @@ class TaskFailedError(SpeakerSearchError):
         self.task = task
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_simple, (type(self), self.args, self.__dict__.copy()))
 
-
-def _rebuild_simple(
-    cls: type[SpeakerSearchError], args: tuple[Any, ...], state: dict[str, Any]
-) -> SpeakerSearchError:
-    error = Exception.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error

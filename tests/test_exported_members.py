@@ -1,0 +1,57 @@
+"""The public surface: __all__ is complete, sorted, and matches the contract."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import chime_speaker_search
+import chime_speaker_search.testing
+
+CONTRACT = {
+    "SpeakerSearchClient", "RetryPolicy", "PollPolicy",
+    "SpeakerSearchTask", "CallDetails", "SpeakerSearchDetails", "SpeakerSearchResult", "Result",
+    "SpeakerSearchTaskStatus", "VoiceprintGenerationStatus", "CallLeg",
+    "SpeakerSearchError", "InvalidParameterError", "Violation", "ServiceError", "TransportError",
+    "MalformedResponseError", "WaitTimeoutError", "TaskFailedError",
+    "BadRequestException", "ResourceLimitExceededException", "UnauthorizedClientException",
+    "ForbiddenException", "AccessDeniedException", "NotFoundException", "ConflictException",
+    "GoneException", "UnprocessableEntityException", "ThrottledClientException",
+    "ServiceFailureException", "ServiceUnavailableException",
+}
+
+
+def public_names(module: object) -> set[str]:
+    return {
+        name for name, value in vars(module).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+        and name not in {"annotations", "Any", "TYPE_CHECKING", "TracebackType"}
+    }
+
+
+def test_all_is_sorted_and_complete() -> None:
+    exported = chime_speaker_search.__all__
+    assert exported == sorted(exported)
+    assert set(exported) == public_names(chime_speaker_search)
+    assert CONTRACT <= set(exported)
+
+
+def test_every_exported_name_resolves_and_is_documented() -> None:
+    for name in chime_speaker_search.__all__:
+        obj = getattr(chime_speaker_search, name)
+        assert inspect.getdoc(obj), name
+
+
+def test_private_modules_declare_all() -> None:
+    for module_name in ("_client", "_clock", "_convert", "_models", "_retry", "_validation", "_wait", "errors"):
+        module = importlib.import_module(f"chime_speaker_search.{module_name}")
+        assert sorted(module.__all__) == module.__all__, module_name
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module_name}.{name}"
+
+
+def test_testing_module_all_is_sorted() -> None:
+    exported = chime_speaker_search.testing.__all__
+    assert exported == sorted(exported)
+    assert "LocalSpeakerSearchService" in exported
+    assert "ManualClock" in exported
