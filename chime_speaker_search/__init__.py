@@ -88,7 +88,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> Any:  # noqa: ANN401 (module __getattr__ returns what is asked)
     # Read lazily, as stamina does: importlib.metadata is slow to import and most
     # programs never ask for the version.
     if name == "__version__":

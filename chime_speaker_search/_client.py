@@ -11,7 +11,7 @@ import uuid
 import warnings
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from ._clock import SystemClock, to_seconds
@@ -57,8 +57,8 @@ _read_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 )
 
 
-def _bound_read_timeout(context: dict[str, Any], **_: Any) -> None:
-    """botocore ``before-call`` hook: bound this request by the caller's budget.
+def _bound_read_timeout(context: dict[str, Any], **_: object) -> None:
+    """Botocore ``before-call`` hook: bound this request by the caller's budget.
 
     botocore >= 1.40 honours ``context["read_timeout"]`` per request; older versions
     ignore it and use the client's configured read timeout.
@@ -82,10 +82,17 @@ def _create_client(
 
     # One retry authority: botocore makes exactly one request per call, ours decides.
     ours = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    if config is not None and config.retries:
-        logger.debug("Ignoring retries=%r in config: RetryPolicy is the retry authority", config.retries)
+    if config is not None and config.retries:  # type: ignore[attr-defined]
+        logger.debug(
+            "Ignoring retries=%r in config: RetryPolicy is the retry authority",
+            config.retries,  # type: ignore[attr-defined]
+        )
     merged = ours if config is None else config.merge(ours)
-    kwargs: dict[str, Any] = {"region_name": region_name, "endpoint_url": endpoint_url, "config": merged}
+    kwargs: dict[str, Any] = {
+        "region_name": region_name,
+        "endpoint_url": endpoint_url,
+        "config": merged,
+    }
     if session is None:
         global _default_session  # noqa: PLW0603 (one lazily made session, like boto3's default)
         with _default_session_lock:
@@ -94,9 +101,11 @@ def _create_client(
 
                 _default_session = botocore.session.get_session()
             # Sessions are not thread-safe for creating clients; the lock serialises it.
-            return _default_session.create_client(SERVICE_NAME, **kwargs)  # type: ignore[no-any-return]
+            return cast(
+                "ChimeSDKVoiceClient", _default_session.create_client(SERVICE_NAME, **kwargs)
+            )
     if hasattr(session, "create_client"):
-        return session.create_client(SERVICE_NAME, **kwargs)  # type: ignore[no-any-return]
+        return cast("ChimeSDKVoiceClient", session.create_client(SERVICE_NAME, **kwargs))
     return session.client(SERVICE_NAME, **kwargs)  # type: ignore[no-any-return,call-overload]
 
 
@@ -137,7 +146,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def _service_error(exc: Any, operation_name: str) -> ServiceError:
+def _service_error(exc: Exception, operation_name: str) -> ServiceError:
     """Map a botocore ``ClientError`` to the library's exception for its code."""
     response: Mapping[str, Any] = getattr(exc, "response", None) or {}
     error = response.get("Error") or {}
@@ -185,7 +194,7 @@ class SpeakerSearchClient:
         ...                                  transaction_id="...", voice_profile_domain_id="...")
     """
 
-    def __init__(  # noqa: PLR0913
+    def __init__(
         self,
         *,
         region_name: str | None = None,
@@ -249,7 +258,10 @@ class SpeakerSearchClient:
         return self._client
 
     def __repr__(self) -> str:
-        return f"SpeakerSearchClient(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
+        return (
+            f"SpeakerSearchClient(region_name={self.region_name!r}, "
+            f"endpoint_url={self.endpoint_url!r})"
+        )
 
     # --- the call path ---------------------------------------------------------------
 

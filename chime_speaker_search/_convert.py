@@ -122,7 +122,7 @@ _Results = tuple[SpeakerSearchResult, ...]
 
 def _strict_array(base: Callable[[Any, Any], _Results]) -> Callable[[object, Any], _Results]:
     # cattrs would iterate a string or an object's keys as if they were an array.
-    def structure(value: object, type_: Any) -> _Results:
+    def structure(value: object, type_: Any) -> _Results:  # noqa: ANN401 (cattrs hook signature)
         if not isinstance(value, list | tuple):
             raise _WrongType("an array", value)
         return base(value, type_)
@@ -145,7 +145,9 @@ def _build_converter() -> cattrs.Converter:
         _strict_array(converter.get_structure_hook(_Results)),
     )
     for model in _MODELS:
-        renames = {a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)}
+        renames: dict[str, Any] = {
+            a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)
+        }
         converter.register_structure_hook(
             model, _strict_object(make_dict_structure_fn(model, converter, **renames))
         )
@@ -157,7 +159,7 @@ def _build_converter() -> cattrs.Converter:
 
 def _strict_object(fn: Callable[[Any, Any], _T]) -> Callable[[object, Any], _T]:
     # cattrs would look keys up in a string ("Key" in "x") and build a default object.
-    def structure(value: object, type_: Any) -> _T:
+    def structure(value: object, type_: Any) -> _T:  # noqa: ANN401 (cattrs hook signature)
         if not isinstance(value, dict):
             raise _WrongType("an object", value)
         return fn(value, type_)
@@ -167,17 +169,19 @@ def _strict_object(fn: Callable[[Any, Any], _T]) -> Callable[[object, Any], _T]:
 
 def _dropping_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
     # The service omits absent fields rather than sending null; so do we.
-    def unstructure(instance: Any) -> dict[str, Any]:
+    def unstructure(instance: object) -> dict[str, Any]:
         return {key: value for key, value in fn(instance).items() if value is not None}
 
     return unstructure
 
 
 _CONVERTER = _build_converter()
-_WIRE_NAMES = {model: {a.name: wire_name(a.name) for a in attrs.fields(model)} for model in _MODELS}
+_WIRE_NAMES: dict[type, dict[str, str]] = {
+    model: {a.name: wire_name(a.name) for a in attrs.fields(model)} for model in _MODELS
+}
 
 
-def _first_problem(exc: BaseException, path: str) -> tuple[str, str]:
+def _first_problem(exc: BaseException, path: str) -> tuple[str, str]:  # noqa: PLR0911 (one return per kind of problem)
     """Walk cattrs' exception groups to the first leaf: (wire path, what is wrong)."""
     if isinstance(exc, ClassValidationError):
         names = _WIRE_NAMES.get(exc.cl, {})

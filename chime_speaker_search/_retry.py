@@ -7,7 +7,6 @@ number and a jitter sample, so they are tested without any clock.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import attrs
@@ -18,6 +17,7 @@ from .errors import ServiceError, TransportError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import timedelta
 
     from ._clock import Clock
 
@@ -37,12 +37,14 @@ def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) ->
         raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
-def _positive_or_none(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+def _positive_or_none(
+    _: object, attribute: attrs.Attribute[float | None], value: float | None
+) -> None:
     if value is not None and not value > 0:
         raise ValueError(f"RetryPolicy.{attribute.name} must be > 0 or None, got {value!r}")
 
 
-def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+def _at_least_one(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"RetryPolicy.{attribute.name} must be an int >= 1, got {value!r}")
 
@@ -84,7 +86,11 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
     def backoff(
-        self, attempt: int, *, throttled: bool = False, retry_after: float | None = None,
+        self,
+        attempt: int,
+        *,
+        throttled: bool = False,
+        retry_after: float | None = None,
         jitter: float = 1.0,
     ) -> float:
         """Seconds to sleep after failed attempt number ``attempt`` (1-based).
@@ -97,7 +103,7 @@ class RetryPolicy:
         """
         base = self.throttle_base_delay if throttled else self.base_delay
         # min() before the power would overflow for large attempt numbers.
-        ceiling = min(self.max_delay, base * 2 ** min(attempt - 1, 62))
+        ceiling = min(self.max_delay, base * 2.0 ** min(attempt - 1, 62))
         delay = jitter * ceiling
         if retry_after is not None:
             delay = max(delay, retry_after)
@@ -115,7 +121,7 @@ def _retry_after(error: BaseException | None) -> float | None:
     return error.retry_after if isinstance(error, ServiceError) else None
 
 
-def call_with_retries(  # noqa: PLR0913 (the parts are independent by design)
+def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over one call's state)
     attempt: Callable[[float | None], _T],
     *,
     operation_name: str,
@@ -178,14 +184,18 @@ def call_with_retries(  # noqa: PLR0913 (the parts are independent by design)
         if asked is not None and asked > policy.max_delay:
             logger.info(
                 "Not retrying %s: the service asked to wait %.1fs, more than max_delay %.1fs",
-                operation_name, asked, policy.max_delay,
+                operation_name,
+                asked,
+                policy.max_delay,
             )
             return True
         left = remaining()
         if left is not None and state.upcoming_sleep >= left:
             logger.info(
                 "Not retrying %s: %.2fs backoff would overrun the %.2fs left of the budget",
-                operation_name, state.upcoming_sleep, max(left, 0.0),
+                operation_name,
+                state.upcoming_sleep,
+                max(left, 0.0),
             )
             return True
         return False
@@ -195,8 +205,11 @@ def call_with_retries(  # noqa: PLR0913 (the parts are independent by design)
         code = getattr(error, "code", type(error).__name__)
         logger.info(
             "Retrying %s in %.3fs (attempt %d of %d failed with %s)",
-            operation_name, state.upcoming_sleep, state.attempt_number,
-            policy.max_attempts, code,
+            operation_name,
+            state.upcoming_sleep,
+            state.attempt_number,
+            policy.max_attempts,
+            code,
         )
 
     retrying = tenacity.Retrying(

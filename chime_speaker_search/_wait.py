@@ -60,7 +60,7 @@ class PollPolicy:
             poll_number: Which wait this is, from 1.
             jitter: A sample from [0, 1); 1.0 gives the upper bound of the window.
         """
-        ceiling = min(self.max_delay, self.min_delay * 2 ** min(poll_number - 1, 62))
+        ceiling = min(self.max_delay, self.min_delay * 2.0 ** min(poll_number - 1, 62))
         return self.min_delay + jitter * (ceiling - self.min_delay)
 
 
@@ -68,7 +68,7 @@ def _describe(task: SpeakerSearchTask) -> str:
     return f"Speaker search task {task.speaker_search_task_id}"
 
 
-def wait_for_task(  # noqa: PLR0913 (each part is independent and injected)
+def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
     get: Callable[[float], SpeakerSearchTask],
     *,
     timeout: float,

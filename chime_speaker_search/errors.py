@@ -196,8 +196,6 @@ class ServiceError(SpeakerSearchError):
         return text
 
 
-
-
 class BadRequestException(ServiceError):
     """The service rejected the request as malformed (400)."""
 
@@ -317,7 +315,9 @@ class TransportError(SpeakerSearchError):
         attempts: How many requests were made.
     """
 
-    def __init__(self, message: str, *, operation_name: str | None = None, attempts: int = 1):
+    def __init__(
+        self, message: str, *, operation_name: str | None = None, attempts: int = 1
+    ) -> None:
         self.operation_name = operation_name
         self.attempts = attempts
         super().__init__(message)
@@ -327,7 +327,6 @@ class TransportError(SpeakerSearchError):
         if self.attempts > 1:
             text += f" [after {self.attempts} attempts]"
         return text
-
 
 
 class MalformedResponseError(SpeakerSearchError):
@@ -344,7 +343,6 @@ class MalformedResponseError(SpeakerSearchError):
         super().__init__(message)
 
 
-
 class WaitTimeoutError(SpeakerSearchError, TimeoutError):
     """The task did not reach a terminal status within the wait's time budget.
 
@@ -359,7 +357,6 @@ class WaitTimeoutError(SpeakerSearchError, TimeoutError):
         super().__init__(message)
 
 
-
 class TaskFailedError(SpeakerSearchError):
     """The task ended FAILED or STOPPED.
 
@@ -370,5 +367,3 @@ class TaskFailedError(SpeakerSearchError):
     def __init__(self, message: str, *, task: SpeakerSearchTask) -> None:
         self.task = task
         super().__init__(message)
-
-

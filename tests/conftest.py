@@ -17,7 +17,9 @@ DUMMY_SESSION_TOKEN = "dummy-SESSION-token-do-not-log-abcdef"
 
 
 @pytest.fixture(autouse=True)
-def _dummy_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _dummy_aws_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Every test runs with dummy credentials and no shared AWS config."""
     empty = tmp_path_factory.getbasetemp() / "no-aws-config"
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN"):

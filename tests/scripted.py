@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-TASK = {
+TASK: dict[str, Any] = {
     "SpeakerSearchTaskId": "7f7e8a0c-0000-4000-8000-000000000001",
     "SpeakerSearchTaskStatus": "IN_QUEUE",
     "CallDetails": {"VoiceConnectorId": "vc1", "TransactionId": "tx1", "IsCaller": True},
@@ -43,7 +43,9 @@ class Seen:
 
 def error(code: str, status: int, message: str = "scripted", **headers: str) -> Reply:
     """An error reply exactly as the service sends one."""
-    return Reply(status=status, body={"Message": message}, headers={"x-amzn-ErrorType": code, **headers})
+    return Reply(
+        status=status, body={"Message": message}, headers={"x-amzn-ErrorType": code, **headers}
+    )
 
 
 class ScriptedServer:
@@ -67,13 +69,20 @@ class ScriptedServer:
                 raw = self.rfile.read(length) if length else b""
                 with server._lock:
                     server.requests.append(
-                        Seen(self.command, self.path, dict(self.headers), json.loads(raw) if raw else None)
+                        Seen(
+                            self.command,
+                            self.path,
+                            dict(self.headers),
+                            json.loads(raw) if raw else None,
+                        )
                     )
                     reply = server.replies.popleft() if server.replies else server.default
                 if reply.drop:
                     self.close_connection = True
                     return
-                payload = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                payload = (
+                    reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
+                )
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -87,7 +96,9 @@ class ScriptedServer:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
 
     @property
     def endpoint_url(self) -> str:
@@ -102,7 +113,10 @@ class ScriptedServer:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()

@@ -17,12 +17,17 @@ from chime_speaker_search import (
 
 ids = st.text(min_size=1, max_size=40).filter(lambda s: not s.isspace())
 timestamps = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-    timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]),
+    min_value=datetime(2000, 1, 1),
+    max_value=datetime(2100, 1, 1),
+    timezones=st.sampled_from(
+        [timezone.utc, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+    ),
 )
 statuses = st.one_of(
     st.sampled_from(list(SpeakerSearchTaskStatus)),
-    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=12).map(SpeakerSearchTaskStatus),
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=1, max_size=12).map(
+        SpeakerSearchTaskStatus
+    ),
 )
 voiceprint_statuses = st.one_of(
     st.sampled_from(list(VoiceprintGenerationStatus)),

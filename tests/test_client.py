@@ -8,7 +8,7 @@ import socket
 import threading
 import warnings
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import boto3
 import botocore.session
@@ -34,8 +34,25 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 VC = "abcdef1ghij2klmno3pqr4"
-START = {"voice_connector_id": VC, "transaction_id": "tx1", "voice_profile_domain_id": "dom1"}
-GET = {"voice_connector_id": VC, "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
+
+
+class StartArgs(TypedDict):
+    voice_connector_id: str
+    transaction_id: str
+    voice_profile_domain_id: str
+
+
+class GetArgs(TypedDict):
+    voice_connector_id: str
+    speaker_search_task_id: str
+
+
+START: StartArgs = {
+    "voice_connector_id": VC,
+    "transaction_id": "tx1",
+    "voice_profile_domain_id": "dom1",
+}
+GET: GetArgs = {"voice_connector_id": VC, "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
 
 
 @pytest.fixture
@@ -160,7 +177,9 @@ def test_retry_after_longer_than_max_delay_gives_up_instead_of_retrying_early(
 def test_start_retries_reuse_one_generated_token(
     client: SpeakerSearchClient, scripted: ScriptedServer
 ) -> None:
-    scripted.script(error("ThrottledClientException", 429), error("ServiceUnavailableException", 503))
+    scripted.script(
+        error("ThrottledClientException", 429), error("ServiceUnavailableException", 503)
+    )
     client.start_speaker_search_task(**START)
     tokens = [seen.body["ClientRequestToken"] for seen in scripted.requests]
     assert len(tokens) == 3
@@ -168,15 +187,21 @@ def test_start_retries_reuse_one_generated_token(
     assert 2 <= len(tokens[0]) <= 64
 
 
-def test_each_start_call_gets_a_fresh_token(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_each_start_call_gets_a_fresh_token(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     client.start_speaker_search_task(**START)
     client.start_speaker_search_task(**START)
     first, second = (seen.body["ClientRequestToken"] for seen in scripted.requests)
     assert first != second
 
 
-def test_start_sends_exactly_the_wire_request(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
-    task = client.start_speaker_search_task(**START, call_leg=CallLeg.CALLEE, client_request_token="my-token_1")
+def test_start_sends_exactly_the_wire_request(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    task = client.start_speaker_search_task(
+        **START, call_leg=CallLeg.CALLEE, client_request_token="my-token_1"
+    )
     (seen,) = scripted.requests
     assert seen.method == "POST"
     assert seen.path == f"/voice-connectors/{VC}/speaker-search-tasks"
@@ -193,7 +218,10 @@ def test_start_sends_exactly_the_wire_request(client: SpeakerSearchClient, scrip
 def test_get_sends_the_wire_request(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
     client.get_speaker_search_task(**GET)
     (seen,) = scripted.requests
-    assert (seen.method, seen.path) == ("GET", f"/voice-connectors/{VC}/speaker-search-tasks/{GET['speaker_search_task_id']}")
+    assert (seen.method, seen.path) == (
+        "GET",
+        f"/voice-connectors/{VC}/speaker-search-tasks/{GET['speaker_search_task_id']}",
+    )
 
 
 def test_stop_sends_the_wire_request(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
@@ -201,17 +229,23 @@ def test_stop_sends_the_wire_request(client: SpeakerSearchClient, scripted: Scri
     client.stop_speaker_search_task(**GET)
     (seen,) = scripted.requests
     assert seen.method == "POST"
-    assert seen.path.endswith("/speaker-search-tasks/7f7e8a0c-0000-4000-8000-000000000001?operation=stop")
+    assert seen.path.endswith(
+        "/speaker-search-tasks/7f7e8a0c-0000-4000-8000-000000000001?operation=stop"
+    )
 
 
 def test_invalid_input_sends_nothing(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
     with pytest.raises(InvalidParameterError) as caught:
         client.start_speaker_search_task(
-            voice_connector_id="x" * 129, transaction_id="   ", voice_profile_domain_id="d",
+            voice_connector_id="x" * 129,
+            transaction_id="   ",
+            voice_profile_domain_id="d",
             client_request_token="a",
         )
     assert [v.parameter for v in caught.value.violations] == [
-        "VoiceConnectorId", "TransactionId", "ClientRequestToken",
+        "VoiceConnectorId",
+        "TransactionId",
+        "ClientRequestToken",
     ]
     with pytest.raises(InvalidParameterError):
         client.get_speaker_search_task(voice_connector_id=VC, speaker_search_task_id="")
@@ -249,7 +283,9 @@ def test_connection_refused_is_a_transport_error(clock: ManualClock) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     client = SpeakerSearchClient(
-        endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1", clock=clock,
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        clock=clock,
         retry=RetryPolicy(max_attempts=3),
     )
     with pytest.raises(TransportError) as caught:
@@ -258,9 +294,13 @@ def test_connection_refused_is_a_transport_error(clock: ManualClock) -> None:
     assert len(clock.sleeps) == 2
 
 
-def test_retry_policy_disabled_makes_one_request(scripted: ScriptedServer, clock: ManualClock) -> None:
+def test_retry_policy_disabled_makes_one_request(
+    scripted: ScriptedServer, clock: ManualClock
+) -> None:
     client = SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock,
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
+        clock=clock,
         retry=RetryPolicy.disabled(),
     )
     scripted.script(error("ThrottledClientException", 429))
@@ -269,9 +309,14 @@ def test_retry_policy_disabled_makes_one_request(scripted: ScriptedServer, clock
     assert len(scripted.requests) == 1
 
 
-def test_call_budget_stops_retrying_before_overrunning(scripted: ScriptedServer, clock: ManualClock) -> None:
+def test_call_budget_stops_retrying_before_overrunning(
+    scripted: ScriptedServer, clock: ManualClock
+) -> None:
     client = SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0,
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
+        clock=clock,
+        jitter=lambda: 1.0,
         retry=RetryPolicy(max_attempts=10, throttle_base_delay=1.0, timeout=timedelta(seconds=5)),
     )
     scripted.script(*[error("ThrottledClientException", 429)] * 10)
@@ -286,10 +331,21 @@ def test_call_budget_stops_retrying_before_overrunning(scripted: ScriptedServer,
     ("body", "field"),
     [
         ({}, "SpeakerSearchTask"),
-        ({"SpeakerSearchTask": {"SpeakerSearchTaskStatus": "IN_QUEUE"}}, "SpeakerSearchTask.SpeakerSearchTaskId"),
-        ({"SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": 3}}, "SpeakerSearchTask.SpeakerSearchTaskStatus"),
         (
-            {"SpeakerSearchTask": {**TASK, "SpeakerSearchDetails": {"Results": [{"VoiceProfileId": "p"}]}}},
+            {"SpeakerSearchTask": {"SpeakerSearchTaskStatus": "IN_QUEUE"}},
+            "SpeakerSearchTask.SpeakerSearchTaskId",
+        ),
+        (
+            {"SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": 3}},
+            "SpeakerSearchTask.SpeakerSearchTaskStatus",
+        ),
+        (
+            {
+                "SpeakerSearchTask": {
+                    **TASK,
+                    "SpeakerSearchDetails": {"Results": [{"VoiceProfileId": "p"}]},
+                }
+            },
             "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore",
         ),
     ],
@@ -304,21 +360,34 @@ def test_malformed_responses_raise_malformed_response_error(
     assert field in str(caught.value)
 
 
-def test_response_that_is_not_json_is_malformed(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_response_that_is_not_json_is_malformed(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     scripted.script(Reply(body=b"<html>gateway</html>"))
     with pytest.raises(MalformedResponseError):
         client.get_speaker_search_task(**GET)
 
 
-def test_unknown_fields_and_statuses_are_tolerated(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
-    scripted.script(Reply(body={"SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": "PAUSED", "New": {"x": 1}}, "Other": 1}))
+def test_unknown_fields_and_statuses_are_tolerated(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.script(
+        Reply(
+            body={
+                "SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": "PAUSED", "New": {"x": 1}},
+                "Other": 1,
+            }
+        )
+    )
     task = client.get_speaker_search_task(**GET)
     assert task.speaker_search_task_status.is_unknown
     assert task.speaker_search_task_status.value == "PAUSED"
     assert not task.is_terminal
 
 
-def test_shared_client_is_thread_safe(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_shared_client_is_thread_safe(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     failures: list[BaseException] = []
     tokens: list[str] = []
 
@@ -327,7 +396,7 @@ def test_shared_client_is_thread_safe(client: SpeakerSearchClient, scripted: Scr
             for _ in range(10):
                 client.start_speaker_search_task(**START)
                 client.get_speaker_search_task(**GET)
-        except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
+        except BaseException as exc:  # collected and asserted below
             failures.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(8)]
@@ -336,7 +405,9 @@ def test_shared_client_is_thread_safe(client: SpeakerSearchClient, scripted: Scr
     for thread in threads:
         thread.join(timeout=30)
     assert failures == []
-    tokens = [seen.body["ClientRequestToken"] for seen in scripted.requests if seen.method == "POST"]
+    tokens = [
+        seen.body["ClientRequestToken"] for seen in scripted.requests if seen.method == "POST"
+    ]
     assert len(tokens) == 80
     assert len(set(tokens)) == 80  # every start its own token, none shared across threads
 
@@ -350,10 +421,18 @@ def test_no_secret_in_debug_logs_errors_or_repr(
         client.start_speaker_search_task(**START)
     ours = [r for r in caplog.records if r.name == "chime_speaker_search"]
     assert any("Retrying StartSpeakerSearchTask" in r.getMessage() for r in ours)
-    everything = "\n".join(r.getMessage() for r in ours) + str(caught.value) + repr(caught.value) + repr(client)
+    everything = (
+        "\n".join(r.getMessage() for r in ours)
+        + str(caught.value)
+        + repr(caught.value)
+        + repr(client)
+    )
     assert DUMMY_SECRET not in everything
     assert DUMMY_SESSION_TOKEN not in everything
-    assert repr(client) == f"SpeakerSearchClient(region_name='us-east-1', endpoint_url='{scripted.endpoint_url}')"
+    assert (
+        repr(client)
+        == f"SpeakerSearchClient(region_name='us-east-1', endpoint_url='{scripted.endpoint_url}')"
+    )
 
 
 def test_retry_log_names_operation_attempt_delay_and_code(
@@ -373,21 +452,25 @@ def test_retry_log_names_operation_attempt_delay_and_code(
 
 def test_library_made_client_has_botocore_retries_off(scripted: ScriptedServer) -> None:
     client = SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1",
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
         config=Config(retries={"total_max_attempts": 7}, read_timeout=12),
     )
     config = client.botocore_client.meta.config
-    assert config.retries is not None
-    assert config.retries["total_max_attempts"] == 1
-    assert config.read_timeout == 12  # the caller's other settings are kept
+    assert config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
+    assert config.read_timeout == 12  # type: ignore[attr-defined]  # the caller's settings stay
 
 
 def test_passed_in_client_keeps_its_settings_and_stays_open(scripted: ScriptedServer) -> None:
     raw = boto3.client(
-        "chime-sdk-voice", endpoint_url=scripted.endpoint_url, region_name="eu-central-1",
+        "chime-sdk-voice",
+        endpoint_url=scripted.endpoint_url,
+        region_name="eu-central-1",
         config=Config(retries={"total_max_attempts": 2, "mode": "standard"}),
     )
-    with SpeakerSearchClient(client=raw, retry=RetryPolicy(max_attempts=2), clock=ManualClock()) as client:
+    with SpeakerSearchClient(
+        client=raw, retry=RetryPolicy(max_attempts=2), clock=ManualClock()
+    ) as client:
         assert client.botocore_client is raw
         assert client.region_name == "eu-central-1"
         scripted.script(*[error("ServiceUnavailableException", 503)] * 4)
@@ -408,7 +491,9 @@ def test_client_with_other_connection_arguments_is_rejected() -> None:
 def test_sessions_of_both_kinds_are_accepted(scripted: ScriptedServer, kind: str) -> None:
     session: boto3.Session | botocore.session.Session
     if kind == "boto3":
-        session = boto3.Session(aws_access_key_id="AKIDSESSION", aws_secret_access_key="s", region_name="us-west-2")
+        session = boto3.Session(
+            aws_access_key_id="AKIDSESSION", aws_secret_access_key="s", region_name="us-west-2"
+        )
     else:
         session = botocore.session.Session()
         session.set_credentials("AKIDSESSION", "s")
@@ -421,22 +506,28 @@ def test_sessions_of_both_kinds_are_accepted(scripted: ScriptedServer, kind: str
 
 def test_plain_http_to_a_remote_host_warns() -> None:
     with pytest.warns(UserWarning, match="unencrypted"):
-        SpeakerSearchClient(endpoint_url="http://speaker-search.example.com", region_name="us-east-1")
+        SpeakerSearchClient(
+            endpoint_url="http://speaker-search.example.com", region_name="us-east-1"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SpeakerSearchClient(endpoint_url="http://localhost:4566", region_name="us-east-1")
         SpeakerSearchClient(endpoint_url="http://[::1]:4566", region_name="us-east-1")
-        SpeakerSearchClient(endpoint_url="https://speaker-search.example.com", region_name="us-east-1")
+        SpeakerSearchClient(
+            endpoint_url="https://speaker-search.example.com", region_name="us-east-1"
+        )
 
 
 def test_version_is_exposed() -> None:
     assert isinstance(css.__version__, str)
     assert css.__version__
     with pytest.raises(AttributeError):
-        _ = css.no_such_name  # type: ignore[attr-defined]
+        _ = css.no_such_name
 
 
-def test_response_json_round_trips_through_to_dict(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_response_json_round_trips_through_to_dict(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     task = client.get_speaker_search_task(**GET)
     wire = task.to_dict()
     assert json.loads(json.dumps(wire))["SpeakerSearchTaskId"] == TASK["SpeakerSearchTaskId"]

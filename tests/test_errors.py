@@ -32,11 +32,17 @@ def test_code_table_and_unknown_codes() -> None:
 
 def test_service_error_message_is_actionable() -> None:
     error = css.AccessDeniedException(
-        "User is not authorized", code="AccessDeniedException", http_status=403,
-        request_id="abc-123", operation_name="StartSpeakerSearchTask", attempts=1,
+        "User is not authorized",
+        code="AccessDeniedException",
+        http_status=403,
+        request_id="abc-123",
+        operation_name="StartSpeakerSearchTask",
+        attempts=1,
     )
     text = str(error)
-    assert text.startswith("StartSpeakerSearchTask failed with AccessDeniedException (HTTP 403): User is not authorized")
+    assert text.startswith(
+        "StartSpeakerSearchTask failed with AccessDeniedException (HTTP 403): User is not authorized"
+    )
     assert "IAM policy" in text
     assert "request id abc-123" in text
 
@@ -44,11 +50,15 @@ def test_service_error_message_is_actionable() -> None:
 @pytest.mark.parametrize(
     "error",
     [
-        css.ThrottledClientException("slow down", operation_name="GetSpeakerSearchTask", attempts=5, retry_after=2.0),
+        css.ThrottledClientException(
+            "slow down", operation_name="GetSpeakerSearchTask", attempts=5, retry_after=2.0
+        ),
         css.ServiceError("?", code="Weird", http_status=418),
         css.TransportError("down", operation_name="GetSpeakerSearchTask", attempts=3),
         css.MalformedResponseError("bad", field="SpeakerSearchTask.X"),
-        css.InvalidParameterError([css.Violation(parameter="CallLeg", constraint="must be 'Caller' or 'Callee'", value=1)]),
+        css.InvalidParameterError(
+            [css.Violation(parameter="CallLeg", constraint="must be 'Caller' or 'Callee'", value=1)]
+        ),
     ],
 )
 def test_errors_pickle_with_their_attributes(error: css.SpeakerSearchError) -> None:
@@ -59,8 +69,13 @@ def test_errors_pickle_with_their_attributes(error: css.SpeakerSearchError) -> N
 
 
 def test_task_carrying_errors_pickle() -> None:
-    task = css.SpeakerSearchTask(speaker_search_task_id="t", speaker_search_task_status=css.SpeakerSearchTaskStatus.FAILED)
-    for error in (css.TaskFailedError("failed", task=task), css.WaitTimeoutError("late", task=task, elapsed=3.0)):
+    task = css.SpeakerSearchTask(
+        speaker_search_task_id="t", speaker_search_task_status=css.SpeakerSearchTaskStatus.FAILED
+    )
+    for error in (
+        css.TaskFailedError("failed", task=task),
+        css.WaitTimeoutError("late", task=task, elapsed=3.0),
+    ):
         copy = pickle.loads(pickle.dumps(error))
         assert copy.task == task
         assert str(copy) == str(error)

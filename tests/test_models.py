@@ -60,14 +60,18 @@ def test_from_dict_reads_every_field() -> None:
 
 def test_best_match_takes_the_highest_score_first_listed_on_ties() -> None:
     task = SpeakerSearchTask.from_dict(WIRE)
-    assert task.best_match() == SpeakerSearchResult(confidence_score=0.91, voice_profile_id="p-best")
+    assert task.best_match() == SpeakerSearchResult(
+        confidence_score=0.91, voice_profile_id="p-best"
+    )
     assert task.best_match(min_confidence=0.91) is not None
     assert task.best_match(min_confidence=0.95) is None
     assert Result is SpeakerSearchResult
 
 
 def test_results_are_empty_without_details() -> None:
-    task = SpeakerSearchTask(speaker_search_task_id="t", speaker_search_task_status=SpeakerSearchTaskStatus.IN_QUEUE)
+    task = SpeakerSearchTask(
+        speaker_search_task_id="t", speaker_search_task_status=SpeakerSearchTaskStatus.IN_QUEUE
+    )
     assert task.results == ()
     assert task.best_match() is None
     assert not task.is_terminal
@@ -107,7 +111,7 @@ def test_unknown_enum_values_are_kept_and_behave_like_members() -> None:
     assert str(SpeakerSearchTaskStatus.FAILED) == "FAILED"
     assert f"{SpeakerSearchTaskStatus.FAILED}" == "FAILED"
     with pytest.raises(ValueError, match="42"):
-        SpeakerSearchTaskStatus(42)  # type: ignore[arg-type]
+        SpeakerSearchTaskStatus(42)
 
 
 def test_call_leg_is_closed() -> None:
@@ -123,7 +127,7 @@ def test_models_are_frozen_slotted_keyword_only() -> None:
         task.status_message = "x"  # type: ignore[misc]
     assert not hasattr(task, "__dict__")
     with pytest.raises(TypeError):
-        SpeakerSearchResult(0.5, "p")  # type: ignore[misc]
+        SpeakerSearchResult(0.5, "p")  # type: ignore[call-arg]
     assert pickle.loads(pickle.dumps(task)) == task
 
 
@@ -131,13 +135,20 @@ def test_to_dict_is_json_ready_wire_form() -> None:
     wire = SpeakerSearchTask.from_dict(WIRE).to_dict()
     assert json.loads(json.dumps(wire)) == wire
     assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00+00:00"
-    assert wire["SpeakerSearchDetails"]["Results"][1] == {"ConfidenceScore": 0.91, "VoiceProfileId": "p-best"}
+    assert wire["SpeakerSearchDetails"]["Results"][1] == {
+        "ConfidenceScore": 0.91,
+        "VoiceProfileId": "p-best",
+    }
     assert wire["CallDetails"] == WIRE["CallDetails"]
 
 
 def test_naive_datetimes_are_taken_as_utc_and_offsets_kept() -> None:
     task = SpeakerSearchTask.from_dict(
-        {**WIRE, "CreatedTimestamp": datetime(2026, 1, 1), "StartedTimestamp": "2026-01-01T02:00:00.123456789+02:00"}
+        {
+            **WIRE,
+            "CreatedTimestamp": datetime(2026, 1, 1),
+            "StartedTimestamp": "2026-01-01T02:00:00.123456789+02:00",
+        }
     )
     assert task.created_timestamp == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert task.started_timestamp is not None
@@ -158,13 +169,26 @@ def test_round_trip_for_every_task(task: SpeakerSearchTask) -> None:
         ({"SpeakerSearchTaskStatus": ["SUCCEEDED"]}, "SpeakerSearchTask.SpeakerSearchTaskStatus"),
         ({"CallDetails": {"IsCaller": "true"}}, "SpeakerSearchTask.CallDetails.IsCaller"),
         ({"CallDetails": []}, "SpeakerSearchTask.CallDetails"),
-        ({"SpeakerSearchDetails": {"Results": {"a": 1}}}, "SpeakerSearchTask.SpeakerSearchDetails.Results"),
-        ({"SpeakerSearchDetails": {"Results": [{"ConfidenceScore": True, "VoiceProfileId": "p"}]}},
-         "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore"),
-        ({"SpeakerSearchDetails": {"Results": [{"ConfidenceScore": 0.5}]}},
-         "SpeakerSearchTask.SpeakerSearchDetails.Results[0].VoiceProfileId"),
-        ({"SpeakerSearchDetails": {"VoiceprintGenerationStatus": 1}},
-         "SpeakerSearchTask.SpeakerSearchDetails.VoiceprintGenerationStatus"),
+        (
+            {"SpeakerSearchDetails": {"Results": {"a": 1}}},
+            "SpeakerSearchTask.SpeakerSearchDetails.Results",
+        ),
+        (
+            {
+                "SpeakerSearchDetails": {
+                    "Results": [{"ConfidenceScore": True, "VoiceProfileId": "p"}]
+                }
+            },
+            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore",
+        ),
+        (
+            {"SpeakerSearchDetails": {"Results": [{"ConfidenceScore": 0.5}]}},
+            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].VoiceProfileId",
+        ),
+        (
+            {"SpeakerSearchDetails": {"VoiceprintGenerationStatus": 1}},
+            "SpeakerSearchTask.SpeakerSearchDetails.VoiceprintGenerationStatus",
+        ),
         ({"CreatedTimestamp": "yesterday"}, "SpeakerSearchTask.CreatedTimestamp"),
         ({"UpdatedTimestamp": 1700000000}, "SpeakerSearchTask.UpdatedTimestamp"),
         ({"StatusMessage": {"text": "x"}}, "SpeakerSearchTask.StatusMessage"),

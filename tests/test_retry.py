@@ -6,15 +6,30 @@ from datetime import timedelta
 
 import pytest
 
-from chime_speaker_search import RetryPolicy, ServiceUnavailableException, ThrottledClientException, TransportError
+from chime_speaker_search import (
+    RetryPolicy,
+    ServiceUnavailableException,
+    ThrottledClientException,
+    TransportError,
+)
 from chime_speaker_search._retry import is_retryable
 from chime_speaker_search.errors import ConflictException, MalformedResponseError
 
 
 def test_defaults_match_the_contract() -> None:
     policy = RetryPolicy()
-    assert (policy.max_attempts, policy.base_delay, policy.throttle_base_delay, policy.max_delay, policy.timeout) == (
-        5, 0.05, 1.0, 20.0, None,
+    assert (
+        policy.max_attempts,
+        policy.base_delay,
+        policy.throttle_base_delay,
+        policy.max_delay,
+        policy.timeout,
+    ) == (
+        5,
+        0.05,
+        1.0,
+        20.0,
+        None,
     )
     assert RetryPolicy.disabled().max_attempts == 1
 
@@ -39,14 +54,25 @@ def test_retry_after_is_a_floor() -> None:
 
 
 def test_timedeltas_are_accepted() -> None:
-    policy = RetryPolicy(base_delay=timedelta(milliseconds=10), max_delay=timedelta(seconds=2), timeout=timedelta(minutes=1))
+    policy = RetryPolicy(
+        base_delay=timedelta(milliseconds=10),
+        max_delay=timedelta(seconds=2),
+        timeout=timedelta(minutes=1),
+    )
     assert (policy.base_delay, policy.max_delay, policy.timeout) == (0.01, 2.0, 60.0)
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_attempts": 0}, {"max_attempts": 2.5}, {"max_attempts": True}, {"base_delay": -1},
-     {"max_delay": float("nan")}, {"timeout": 0}, {"timeout": -5}],
+    [
+        {"max_attempts": 0},
+        {"max_attempts": 2.5},
+        {"max_attempts": True},
+        {"base_delay": -1},
+        {"max_delay": float("nan")},
+        {"timeout": 0},
+        {"timeout": -5},
+    ],
 )
 def test_nonsense_policies_are_rejected(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="RetryPolicy"):
@@ -56,7 +82,7 @@ def test_nonsense_policies_are_rejected(kwargs: dict[str, object]) -> None:
 def test_policy_is_a_frozen_keyword_only_value() -> None:
     assert RetryPolicy(max_attempts=3) == RetryPolicy(max_attempts=3)
     with pytest.raises(TypeError):
-        RetryPolicy(3)  # type: ignore[misc]
+        RetryPolicy(3)  # type: ignore[call-arg]
 
 
 def test_what_is_retried() -> None:

@@ -31,7 +31,9 @@ def violations(**changes: object) -> list[tuple[str, str]]:
 def test_id_lengths_at_the_edges(argument: str, wire: str, longest: int) -> None:
     assert start(**{argument: "a" * longest})[wire] == "a" * longest
     assert start(**{argument: "a"})[wire] == "a"
-    assert violations(**{argument: "a" * (longest + 1)}) == [(wire, f"must be 1-{longest} characters")]
+    assert violations(**{argument: "a" * (longest + 1)}) == [
+        (wire, f"must be 1-{longest} characters")
+    ]
     assert violations(**{argument: ""}) == [(wire, f"must be 1-{longest} characters")]
 
 
@@ -47,7 +49,9 @@ def test_ids_need_only_one_non_whitespace_character(value: str) -> None:
 
 @pytest.mark.parametrize("value", ["   ", "\n\t", "\r\n", "\u00a0", "\u2003\u3000", "\ufeff"])
 def test_whitespace_only_ids_are_rejected(value: str) -> None:
-    assert violations(transaction_id=value) == [("TransactionId", "must contain a non-whitespace character")]
+    assert violations(transaction_id=value) == [
+        ("TransactionId", "must contain a non-whitespace character")
+    ]
 
 
 def test_lone_surrogates_are_rejected() -> None:
@@ -57,7 +61,8 @@ def test_lone_surrogates_are_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "constraint"), [(5, "must be a string"), (b"vc", "must be a string"), (None, "is required")]
+    ("value", "constraint"),
+    [(5, "must be a string"), (b"vc", "must be a string"), (None, "is required")],
 )
 def test_wrong_types_are_violations_not_crashes(value: object, constraint: str) -> None:
     assert violations(voice_connector_id=value) == [("VoiceConnectorId", constraint)]
@@ -85,7 +90,9 @@ def test_invalid_tokens(token: object, constraint: str) -> None:
     assert violations(client_request_token=token) == [("ClientRequestToken", constraint)]
 
 
-@pytest.mark.parametrize(("leg", "wire"), [(CallLeg.CALLER, "Caller"), ("Callee", "Callee"), (CallLeg.CALLEE, "Callee")])
+@pytest.mark.parametrize(
+    ("leg", "wire"), [(CallLeg.CALLER, "Caller"), ("Callee", "Callee"), (CallLeg.CALLEE, "Callee")]
+)
 def test_call_leg_members_and_exact_strings(leg: object, wire: str) -> None:
     assert start(call_leg=leg)["CallLeg"] == wire
 
@@ -96,15 +103,29 @@ def test_other_call_legs_are_rejected(leg: object) -> None:
 
 
 def test_optional_arguments_are_omitted_when_none() -> None:
-    assert start() == {"VoiceConnectorId": "vc", "TransactionId": "tx", "VoiceProfileDomainId": "dom"}
+    assert start() == {
+        "VoiceConnectorId": "vc",
+        "TransactionId": "tx",
+        "VoiceProfileDomainId": "dom",
+    }
 
 
 def test_all_violations_are_reported_together_with_a_readable_message() -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        start(voice_connector_id="", transaction_id="t" * 300, voice_profile_domain_id=7, call_leg="x", client_request_token="!")
+        start(
+            voice_connector_id="",
+            transaction_id="t" * 300,
+            voice_profile_domain_id=7,
+            call_leg="x",
+            client_request_token="!",
+        )
     error = caught.value
     assert [v.parameter for v in error.violations] == [
-        "VoiceConnectorId", "TransactionId", "VoiceProfileDomainId", "CallLeg", "ClientRequestToken",
+        "VoiceConnectorId",
+        "TransactionId",
+        "VoiceProfileDomainId",
+        "CallLeg",
+        "ClientRequestToken",
     ]
     assert isinstance(error, ValueError)
     text = str(error)
@@ -116,12 +137,17 @@ def test_all_violations_are_reported_together_with_a_readable_message() -> None:
 
 
 def test_single_violation_message_names_parameter_rule_and_value() -> None:
-    with pytest.raises(InvalidParameterError, match=r"^TransactionId must contain a non-whitespace character, got '  '$"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"^TransactionId must contain a non-whitespace character, got '  '$",
+    ):
         start(transaction_id="  ")
 
 
 def test_long_rejected_values_are_shortened_in_messages() -> None:
-    violation = Violation(parameter="CallLeg", constraint="must be 'Caller' or 'Callee'", value="x" * 10_000)
+    violation = Violation(
+        parameter="CallLeg", constraint="must be 'Caller' or 'Callee'", value="x" * 10_000
+    )
     assert len(str(violation)) < 150
 
 
@@ -131,8 +157,12 @@ def test_str_enum_values_are_sent_as_their_value() -> None:
 
 def test_check_get() -> None:
     assert check_get(voice_connector_id="vc", speaker_search_task_id="t") == {
-        "VoiceConnectorId": "vc", "SpeakerSearchTaskId": "t",
+        "VoiceConnectorId": "vc",
+        "SpeakerSearchTaskId": "t",
     }
     with pytest.raises(InvalidParameterError) as caught:
         check_get(voice_connector_id="v" * 129, speaker_search_task_id="s" * 257)
-    assert [v.parameter for v in caught.value.violations] == ["VoiceConnectorId", "SpeakerSearchTaskId"]
+    assert [v.parameter for v in caught.value.violations] == [
+        "VoiceConnectorId",
+        "SpeakerSearchTaskId",
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import pytest
 
@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 VC = "abcdef1ghij2klmno3pqr4"
-IDS = {"voice_connector_id": VC, "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
+
+
+class Ids(TypedDict):
+    voice_connector_id: str
+    speaker_search_task_id: str
+
+
+IDS: Ids = {"voice_connector_id": VC, "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
 RESULTS = {
     "Results": [
         {"ConfidenceScore": 0.42, "VoiceProfileId": "profile-low"},
@@ -54,7 +61,9 @@ def test_wait_polls_until_succeeded_and_reports_each_status_once(
     client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock
 ) -> None:
     scripted.script(
-        status("IN_QUEUE"), status("IN_PROGRESS"), status("IN_PROGRESS"),
+        status("IN_QUEUE"),
+        status("IN_PROGRESS"),
+        status("IN_PROGRESS"),
         status("SUCCEEDED", SpeakerSearchDetails=RESULTS),
     )
     seen: list[SpeakerSearchTaskStatus] = []
@@ -70,7 +79,15 @@ def test_wait_polls_until_succeeded_and_reports_each_status_once(
 
 
 def test_partial_success_is_returned(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
-    scripted.script(status("PARTIAL_SUCCESS", SpeakerSearchDetails={**RESULTS, "VoiceprintGenerationStatus": "VoiceprintGenerationFailure"}))
+    scripted.script(
+        status(
+            "PARTIAL_SUCCESS",
+            SpeakerSearchDetails={
+                **RESULTS,
+                "VoiceprintGenerationStatus": "VoiceprintGenerationFailure",
+            },
+        )
+    )
     task = client.wait(**IDS)
     assert task.speaker_search_task_status is SpeakerSearchTaskStatus.PARTIAL_SUCCESS
     assert len(task.results) == 2
@@ -112,7 +129,9 @@ def test_timeout_raises_with_last_task_and_last_poll_at_the_deadline(
     assert "IN_PROGRESS" in str(caught.value)
 
 
-def test_unknown_status_keeps_waiting(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_unknown_status_keeps_waiting(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     scripted.script(status("SOMETHING_NEW"), status("SUCCEEDED"))
     updates: list[SpeakerSearchTask] = []
     task = client.wait(**IDS, on_update=updates.append)
@@ -120,9 +139,14 @@ def test_unknown_status_keeps_waiting(client: SpeakerSearchClient, scripted: Scr
     assert updates[0].speaker_search_task_status.is_unknown
 
 
-def test_retries_inside_a_wait_stay_within_its_budget(scripted: ScriptedServer, clock: ManualClock) -> None:
+def test_retries_inside_a_wait_stay_within_its_budget(
+    scripted: ScriptedServer, clock: ManualClock
+) -> None:
     client = SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0,
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
+        clock=clock,
+        jitter=lambda: 1.0,
         retry=RetryPolicy(max_attempts=50, throttle_base_delay=1.0, max_delay=4.0),
     )
     scripted.default = error("ThrottledClientException", 429)
@@ -134,7 +158,9 @@ def test_retries_inside_a_wait_stay_within_its_budget(scripted: ScriptedServer, 
     assert sum(clock.sleeps) <= 10.0
 
 
-def test_non_retryable_error_during_wait_propagates(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_non_retryable_error_during_wait_propagates(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     scripted.script(error("NotFoundException", 404, "no such task"))
     with pytest.raises(Exception, match="no such task") as caught:
         client.wait(**IDS)
@@ -144,11 +170,16 @@ def test_non_retryable_error_during_wait_propagates(client: SpeakerSearchClient,
 def test_start_and_wait_starts_once_and_reports_the_start(
     client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock
 ) -> None:
-    scripted.script(status("IN_QUEUE"), status("IN_PROGRESS"), status("SUCCEEDED", SpeakerSearchDetails=RESULTS))
+    scripted.script(
+        status("IN_QUEUE"), status("IN_PROGRESS"), status("SUCCEEDED", SpeakerSearchDetails=RESULTS)
+    )
     updates: list[str] = []
     task = client.start_and_wait(
-        voice_connector_id=VC, transaction_id="tx1", voice_profile_domain_id="dom1",
-        poll=PollPolicy(min_delay=1, max_delay=1), on_update=lambda t: updates.append(t.speaker_search_task_status.value),
+        voice_connector_id=VC,
+        transaction_id="tx1",
+        voice_profile_domain_id="dom1",
+        poll=PollPolicy(min_delay=1, max_delay=1),
+        on_update=lambda t: updates.append(t.speaker_search_task_status.value),
     )
     assert task.speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED
     assert [r.method for r in scripted.requests] == ["POST", "GET", "GET"]
@@ -163,7 +194,9 @@ def test_zero_timeout_polls_once(client: SpeakerSearchClient, scripted: Scripted
     assert len(scripted.requests) == 1
 
 
-def test_negative_timeout_is_rejected(client: SpeakerSearchClient, scripted: ScriptedServer) -> None:
+def test_negative_timeout_is_rejected(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
     with pytest.raises(ValueError, match="timeout"):
         client.wait(**IDS, timeout=-1)
     assert scripted.requests == []
