@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import selectors
 import socket
 import socketserver
 import threading
@@ -24,12 +25,15 @@ if TYPE_CHECKING:
 __all__ = ["EmulatorServer"]
 
 _LOG = logging.getLogger("chime_speaker_search.testing")
-_POLL_INTERVAL = 0.05  # how quickly serve_forever notices shutdown()
+_JOIN_TIMEOUT = 5.0
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalSpeakerSearchService"
+    # Headers and body go out in two writes; with Nagle's algorithm the second waits
+    # for the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
     # An idle keep-alive connection is closed after this many seconds.
     timeout = 60.0
     server: EmulatorServer
@@ -96,6 +100,9 @@ class EmulatorServer(ThreadingHTTPServer):
     """
 
     daemon_threads = True
+    # socketserver's default backlog of 5 drops simultaneous connects beyond it, and
+    # the client's TCP stack only retries after a second.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, app: WireApp) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -103,6 +110,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._wake_reader, self._wake_writer = socket.socketpair()
         super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:
@@ -129,21 +137,42 @@ class EmulatorServer(ThreadingHTTPServer):
     def serve(self) -> threading.Thread:
         """Serve in a daemon thread; return the thread."""
         thread = threading.Thread(
-            target=self.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
+            target=self._serve_until_stopped,
             name=f"LocalSpeakerSearchService:{self.server_port}",
             daemon=True,
         )
         thread.start()
         return thread
 
+    def _serve_until_stopped(self) -> None:
+        # Instead of BaseServer.serve_forever, whose shutdown() is only noticed at the
+        # next poll (a delay on every stop, i.e. every test), a socket pair wakes the
+        # loop the moment stop() is called.
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                ready = selector.select()
+                if self.stopping.is_set():
+                    break
+                if any(key.fileobj is self for key, _ in ready):
+                    self._handle_request_noblock()  # type: ignore[attr-defined]
+
     def stop(self) -> None:
         """Stop accepting, wake delayed responses, close every connection, unbind."""
         self.stopping.set()
-        self.shutdown()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"\0")
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):  # the client may have closed it already
                 connection.shutdown(socket.SHUT_RDWR)
+
+    def close(self, thread: threading.Thread | None) -> None:
+        """After :meth:`stop`: wait for the serving thread, then release the sockets."""
+        if thread is not None:
+            thread.join(_JOIN_TIMEOUT)
         self.server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalSpeakerSearchService"]
 
-_STOP_JOIN_TIMEOUT = 5.0
-
 
 class LocalSpeakerSearchService:
     """A local, in-process stand-in for the Amazon Chime SDK Voice speaker search API.
@@ -126,8 +124,7 @@ class LocalSpeakerSearchService:
             self._server = self._thread = None
         if server is not None:
             server.stop()
-        if thread is not None:
-            thread.join(_STOP_JOIN_TIMEOUT)
+            server.close(thread)
 
     def __enter__(self) -> Self:
         return self.start()
