@@ -296,9 +296,13 @@ class SpeakerSearchClient:
                     "network and endpoint; the call was retried as the RetryPolicy allows",
                     operation_name=operation_name,
                 ) from exc
-            except ResponseParserError as exc:
+            except (ResponseParserError, ValueError, TypeError, AttributeError, KeyError) as exc:
+                # botocore's parser fails with these bare errors on bodies that do not fit
+                # the service model (e.g. an object where a list belongs, a bad timestamp).
                 raise MalformedResponseError(
-                    f"{operation_name} returned a response that is not valid JSON: {exc}"
+                    f"{operation_name} returned a response botocore could not parse "
+                    f"({type(exc).__name__}: {exc}). The service or a proxy sent "
+                    "something unexpected"
                 ) from exc
             except ParamValidationError as exc:  # pragma: no cover (our checks run first)
                 raise InvalidParameterError(

@@ -10,6 +10,7 @@ the wire path of the offending field.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +31,7 @@ from ._models import (
 from .errors import MalformedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 __all__ = ["parse_timestamp", "structure_task", "unstructure_task", "wire_name"]
 
@@ -188,12 +189,12 @@ def _first_problem(exc: BaseException, path: str) -> tuple[str, str]:  # noqa: P
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
             return _first_problem(inner, f"{path}.{names.get(note.name, note.name)}")
-        return _first_problem(others[0], path)
+        return _first_problem(others[0], path)  # pragma: no cover (cattrs notes every field)
     if isinstance(exc, IterableValidationError):
         with_index, others = exc.group_exceptions()
         for inner, index_note in with_index:
             return _first_problem(inner, f"{path}[{index_note.index}]")
-        return _first_problem(others[0], path)
+        return _first_problem(others[0], path)  # pragma: no cover (cattrs notes every item)
     if isinstance(exc, KeyError):
         return path, "is missing"
     if isinstance(exc, _WrongType):
@@ -209,16 +210,13 @@ def structure_task(
     Raises:
         MalformedResponseError: naming the first field that does not fit.
     """
-    if not isinstance(data, dict):
-        # cattrs would accept any Mapping-like with .get; be explicit about JSON objects.
-        if not hasattr(data, "keys"):
-            raise MalformedResponseError(
-                f"The response's {path} is not a JSON object (got {_json_type(data)}).",
-                field=path,
-            )
-        data = dict(data)
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"The response's {path} is not a JSON object (got {_json_type(data)}).",
+            field=path,
+        )
     try:
-        return _CONVERTER.structure(data, SpeakerSearchTask)
+        return _CONVERTER.structure(dict(data), SpeakerSearchTask)
     except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
         field, problem = _first_problem(exc, path)
         raise MalformedResponseError(

@@ -7,7 +7,8 @@ import logging
 import socket
 import threading
 import warnings
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, TypedDict
 
 import boto3
@@ -532,3 +533,53 @@ def test_response_json_round_trips_through_to_dict(
     wire = task.to_dict()
     assert json.loads(json.dumps(wire))["SpeakerSearchTaskId"] == TASK["SpeakerSearchTaskId"]
     assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "task",
+    [
+        {**TASK, "CreatedTimestamp": "garbage"},
+        {**TASK, "SpeakerSearchDetails": {"Results": {"a": 1}}},
+        [1, 2],
+    ],
+)
+def test_bodies_botocore_cannot_parse_are_malformed_not_bare_errors(
+    client: SpeakerSearchClient, scripted: ScriptedServer, task: object
+) -> None:
+    scripted.script(Reply(body={"SpeakerSearchTask": task}))
+    with pytest.raises(MalformedResponseError, match="could not parse") as caught:
+        client.get_speaker_search_task(**GET)
+    assert caught.value.__cause__ is not None
+    assert len(scripted.requests) == 1  # not retried: the same request would get the same
+
+
+def test_retry_after_as_http_date(
+    client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock
+) -> None:
+    when = datetime.now(timezone.utc) + timedelta(seconds=6)
+    scripted.script(
+        error(
+            "ServiceUnavailableException",
+            503,
+            **{"Retry-After": format_datetime(when, usegmt=True)},
+        )
+    )
+    client.get_speaker_search_task(**GET)
+    (slept,) = clock.sleeps
+    assert 3.0 <= slept <= 6.0
+
+
+def test_unparseable_retry_after_is_ignored(
+    client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock
+) -> None:
+    scripted.script(error("ServiceUnavailableException", 503, **{"Retry-After": "soon"}))
+    client.get_speaker_search_task(**GET)
+    assert clock.sleeps == [0.05]
+
+
+def test_properties_and_botocore_client_are_exposed(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    assert client.retry_policy == RetryPolicy()
+    assert client.endpoint_url == scripted.endpoint_url
+    assert client.region_name == "us-east-1"

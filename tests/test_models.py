@@ -219,3 +219,27 @@ def test_empty_details_round_trip() -> None:
         speaker_search_details=SpeakerSearchDetails(),
     )
     assert SpeakerSearchTask.from_dict(task.to_dict()) == task
+
+
+def test_reprs_of_known_members() -> None:
+    assert (
+        repr(SpeakerSearchTaskStatus.SUCCEEDED)
+        == "<SpeakerSearchTaskStatus.SUCCEEDED: 'SUCCEEDED'>"
+    )
+
+
+def test_from_dict_accepts_any_mapping() -> None:
+    from types import MappingProxyType  # noqa: PLC0415
+
+    assert SpeakerSearchTask.from_dict(MappingProxyType(WIRE)) == SpeakerSearchTask.from_dict(WIRE)
+
+
+def test_non_finite_scores_are_malformed() -> None:
+    bad = {
+        **WIRE,
+        "SpeakerSearchDetails": {
+            "Results": [{"ConfidenceScore": float("inf"), "VoiceProfileId": "p"}]
+        },
+    }
+    with pytest.raises(MalformedResponseError, match="finite"):
+        SpeakerSearchTask.from_dict(bad)
