@@ -10,8 +10,8 @@ the wire path of the offending field.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
