@@ -21,6 +21,7 @@ everything the library raises on purpose::
     │   └── ServiceUnavailableException     503  (retried)
     ├── TransportError          connection or timeout failure; .attempts
     ├── MalformedResponseError  the response does not fit the model; .field
+    ├── MalformedEventError     a delivered event does not fit its model; .field
     ├── WaitTimeoutError        (also TimeoutError) .task .elapsed
     └── TaskFailedError         .task
 
@@ -47,6 +48,7 @@ __all__ = [
     "ForbiddenException",
     "GoneException",
     "InvalidParameterError",
+    "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
     "ResourceLimitExceededException",
@@ -336,6 +338,19 @@ class MalformedResponseError(SpeakerSearchError):
         field: Where in the response the problem is, e.g.
             ``"SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore"``,
             or ``None`` when the response as a whole is unreadable.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class MalformedEventError(SpeakerSearchError):
+    """An event delivered by EventBridge, SQS, SNS, Kinesis or Lambda does not fit its model.
+
+    Attributes:
+        field: Where in the event the problem is, e.g. ``"detail.taskId"``, or ``None``
+            when the event as a whole is unreadable.
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
