@@ -7,9 +7,8 @@ import re
 import threading
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import attrs
 import boto3
 import botocore.config
 import botocore.exceptions
@@ -38,8 +37,7 @@ def boto_client(service: LocalSpeakerSearchService) -> ChimeSDKVoiceClient:
     )
 
 
-@attrs.frozen(kw_only=True)
-class World:
+class World(NamedTuple):
     service: LocalSpeakerSearchService
     clock: ManualClock
     boto: ChimeSDKVoiceClient
@@ -231,7 +229,7 @@ def test_results_rank_the_speaker_high_and_others_low(world: World) -> None:
     task_id = world.start(world.call(caller="carol"))["SpeakerSearchTaskId"]
     world.clock.advance(30)
     ranked = scores(world.get(task_id))
-    assert [profile for profile, _ in ranked][0] == world.profiles["carol"]
+    assert ranked[0][0] == world.profiles["carol"]
     assert ranked[0][1] >= 0.85
     assert all(score < 0.6 for _, score in ranked[1:])
     assert [score for _, score in ranked] == sorted((score for _, score in ranked), reverse=True)
@@ -261,7 +259,7 @@ def test_an_unenrolled_speaker_matches_nobody_well(world: World) -> None:
 
 def test_results_are_deterministic_for_the_same_call() -> None:
     """Two emulators seeded with the same ids give the same scores (hash-derived)."""
-    seen = []
+    seen: list[list[tuple[str, float]]] = []
     for _ in range(2):
         clock = ManualClock(START)
         with LocalSpeakerSearchService(clock=clock) as service:
@@ -469,7 +467,9 @@ def test_concurrent_clients_each_get_their_own_task(world: World) -> None:
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=work, args=pair) for pair in zip(clients, calls)]
+    threads = [
+        threading.Thread(target=work, args=pair) for pair in zip(clients, calls, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

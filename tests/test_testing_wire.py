@@ -74,7 +74,9 @@ class World:
         connection: http.client.HTTPConnection | None = None,
     ) -> Reply:
         conn = connection or self.connect()
-        raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+        raw = (
+            body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+        )
         conn.request(method, path, body=raw, headers=SIGNED if headers is None else headers)
         response = conn.getresponse()
         reply = Reply(
@@ -223,7 +225,7 @@ def test_unknown_route_is_a_clear_404(world: World, method: str, path: str) -> N
     assert reply.error_type == "UnknownOperationException"
     assert reply.headers["x-amzn-requestid"]
     message = reply.json["Message"]
-    assert f"{method} {path.split('?')[0]}" in message
+    assert f"{method} {path.split('?', maxsplit=1)[0]}" in message
     assert "StartSpeakerSearchTask (POST /voice-connectors/{VoiceConnectorId}" in message
     assert world.service.requests[-1].operation is None
 
@@ -391,6 +393,21 @@ def test_dropped_response_takes_effect_then_hangs_up(world: World) -> None:
     assert retried.json["SpeakerSearchTask"]["SpeakerSearchTaskId"] == task_id
 
 
+def test_planned_failures_and_drops_happen_in_the_order_planned(world: World) -> None:
+    world.service.fail_next("StartSpeakerSearchTask", "ServiceFailureException")
+    world.service.drop_next_response("StartSpeakerSearchTask")
+    world.service.delay_next("StartSpeakerSearchTask", 0.05)  # combines with the failure
+    began = time.monotonic()
+    assert world.start(ClientRequestToken="tok-order").status == 500
+    assert time.monotonic() - began >= 0.05
+    assert world.service.tasks == {}
+    with pytest.raises(http.client.RemoteDisconnected):
+        world.start(ClientRequestToken="tok-order")
+    assert len(world.service.tasks) == 1
+    assert world.start(ClientRequestToken="tok-order").status == 201
+    assert len(world.service.tasks) == 1
+
+
 def test_boto3_sees_a_dropped_response_as_a_closed_connection(world: World) -> None:
     world.service.drop_next_response("GetSpeakerSearchTask", times=2)
     boto = boto_client(world)
@@ -455,13 +472,17 @@ def test_stop_is_prompt_with_open_connections_and_pending_delays() -> None:
         socket.create_connection(("127.0.0.1", port), timeout=1)
 
 
+def running(service: LocalSpeakerSearchService) -> bool:
+    return service.is_running  # a call, so that mypy does not narrow it across stop()
+
+
 def test_restart_keeps_the_port_and_the_state() -> None:
     with LocalSpeakerSearchService(clock=ManualClock()) as service:
         url = service.endpoint_url
         vc = service.add_voice_connector()
-        assert service.is_running
+        assert running(service)
         service.stop()
-        assert not service.is_running
+        assert not running(service)
         assert "stopped" in repr(service)
         service.start()
         assert service.endpoint_url == url

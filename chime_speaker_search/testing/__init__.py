@@ -11,6 +11,10 @@ For pytest, add this to a ``conftest.py``::
 
 and request the ``speaker_search_service`` (a running emulator) and
 ``speaker_search_client`` (a ``SpeakerSearchClient`` pointed at it) fixtures.
+
+PYTEST_DONT_REWRITE: this package has no assertions for pytest to rewrite; the
+marker lets ``pytest_plugins`` name it even when it was imported first (e.g. by a
+``conftest.py`` that uses ``ManualClock``), instead of pytest warning about it.
 """
 
 from __future__ import annotations

@@ -70,14 +70,15 @@ class Plan:
 class Faults:
     """Queues of planned faults, consumed one per request of the operation.
 
-    Each kind is queued independently, so one request can be both delayed and
-    dropped. Not thread-safe: the owner holds its lock around every call.
+    Failures and drops share one queue per operation, in the order they were
+    planned (``fail_next`` then ``drop_next_response``: the next request fails, the
+    one after is dropped). Delays have their own queue and combine with either.
+    Not thread-safe: the owner holds its lock around every call.
     """
 
     def __init__(self) -> None:
-        self._failures: dict[str, deque[Injected]] = {name: deque() for name in OPERATIONS}
+        self._outcomes: dict[str, deque[Injected | None]] = {name: deque() for name in OPERATIONS}
         self._delays: dict[str, deque[float]] = {name: deque() for name in OPERATIONS}
-        self._drops: dict[str, int] = dict.fromkeys(OPERATIONS, 0)
 
     def fail(
         self,
@@ -100,11 +101,12 @@ class Faults:
             status=error_class_for_code(code).default_status or _UNKNOWN_CODE_STATUS,
             retry_after=retry_after,
         )
-        self._failures[name].extend([injected] * _times(times))
+        self._outcomes[name].extend([injected] * _times(times))
 
     def drop(self, operation: str, *, times: int) -> None:
         """Queue ``times`` dropped responses."""
-        self._drops[operation_name(operation)] += _times(times)
+        # ``None`` in the outcome queue means "handle, then drop the response".
+        self._outcomes[operation_name(operation)].extend([None] * _times(times))
 
     def delay(self, operation: str, seconds: float, *, times: int) -> None:
         """Queue ``times`` delays of ``seconds`` real seconds."""
@@ -114,20 +116,16 @@ class Faults:
 
     def take(self, operation: str) -> Plan:
         """Consume the faults planned for the next request of ``operation``."""
-        failures, delays = self._failures[operation], self._delays[operation]
-        drop = self._drops[operation] > 0
-        if drop:
-            self._drops[operation] -= 1
-        return Plan(
-            failure=failures.popleft() if failures else None,
-            delay=delays.popleft() if delays else 0.0,
-            drop=drop,
-        )
+        outcomes, delays = self._outcomes[operation], self._delays[operation]
+        delay = delays.popleft() if delays else 0.0
+        if not outcomes:
+            return Plan(delay=delay)
+        failure = outcomes.popleft()
+        return Plan(failure=failure, delay=delay, drop=failure is None)
 
     def clear(self) -> None:
         """Forget every planned fault."""
-        for failures in self._failures.values():
-            failures.clear()
+        for outcomes in self._outcomes.values():
+            outcomes.clear()
         for delays in self._delays.values():
             delays.clear()
-        self._drops = dict.fromkeys(OPERATIONS, 0)
