@@ -16,6 +16,23 @@ from __future__ import annotations
 from typing import Any
 
 from ._client import SpeakerSearchClient
+from ._event_models import (
+    EventSpeakerSearchDetails,
+    PostCallSpeakerSearchSummary,
+    SpeakerSearchEventStatus,
+    SpeakerSearchStatusDetail,
+    SpeakerSearchStatusEvent,
+    VoiceAnalyticsEventStatus,
+    VoiceAnalyticsStatusDetail,
+    VoiceAnalyticsStatusEvent,
+)
+from ._events import (
+    deduplicate_events,
+    events_for_task,
+    latest_by_task,
+    parse_event,
+    sorted_by_time,
+)
 from ._models import (
     CallDetails,
     CallLeg,
@@ -60,6 +77,7 @@ __all__ = [
     "CallDetails",
     "CallLeg",
     "ConflictException",
+    "EventSpeakerSearchDetails",
     "ForbiddenException",
     "GoneException",
     "InvalidParameterError",
@@ -67,6 +85,7 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundException",
     "PollPolicy",
+    "PostCallSpeakerSearchSummary",
     "ResourceLimitExceededException",
     "Result",
     "RetryPolicy",
@@ -76,7 +95,10 @@ __all__ = [
     "SpeakerSearchClient",
     "SpeakerSearchDetails",
     "SpeakerSearchError",
+    "SpeakerSearchEventStatus",
     "SpeakerSearchResult",
+    "SpeakerSearchStatusDetail",
+    "SpeakerSearchStatusEvent",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
     "TaskFailedError",
@@ -85,8 +107,16 @@ __all__ = [
     "UnauthorizedClientException",
     "UnprocessableEntityException",
     "Violation",
+    "VoiceAnalyticsEventStatus",
+    "VoiceAnalyticsStatusDetail",
+    "VoiceAnalyticsStatusEvent",
     "VoiceprintGenerationStatus",
     "WaitTimeoutError",
+    "deduplicate_events",
+    "events_for_task",
+    "latest_by_task",
+    "parse_event",
+    "sorted_by_time",
 ]
 
 

@@ -13,13 +13,24 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 import cattrs
-from cattrs.errors import ClassValidationError, IterableValidationError
+from cattrs.errors import ClassValidationError, IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._event_models import (
+    Event,
+    EventSpeakerSearchDetails,
+    PostCallSpeakerSearchSummary,
+    SpeakerSearchEventStatus,
+    SpeakerSearchStatusDetail,
+    SpeakerSearchStatusEvent,
+    VoiceAnalyticsEventStatus,
+    VoiceAnalyticsStatusDetail,
+    VoiceAnalyticsStatusEvent,
+)
 from ._models import (
     CallDetails,
     SpeakerSearchDetails,
@@ -28,14 +39,24 @@ from ._models import (
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
 )
-from .errors import MalformedResponseError
+from .errors import MalformedEventError, MalformedResponseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["parse_timestamp", "structure_task", "unstructure_task", "wire_name"]
+__all__ = [
+    "event_class_for",
+    "event_wire_name",
+    "parse_timestamp",
+    "structure_event",
+    "structure_task",
+    "unstructure_event",
+    "unstructure_task",
+    "wire_name",
+]
 
 _T = TypeVar("_T")
+_E = TypeVar("_E", SpeakerSearchStatusEvent, VoiceAnalyticsStatusEvent)
 # Leaves first: a class's generated hooks capture its fields' hooks when generated.
 _MODELS = (SpeakerSearchResult, SpeakerSearchDetails, CallDetails, SpeakerSearchTask)
 
@@ -182,19 +203,28 @@ _WIRE_NAMES: dict[type, dict[str, str]] = {
 }
 
 
-def _first_problem(exc: BaseException, path: str) -> tuple[str, str]:  # noqa: PLR0911 (one return per kind of problem)
-    """Walk cattrs' exception groups to the first leaf: (wire path, what is wrong)."""
+def _first_problem(  # noqa: PLR0911 (one return per kind of problem)
+    exc: BaseException, path: str, wire_names: Mapping[type, Mapping[str, str]] | None = None
+) -> tuple[str, str]:
+    """Walk cattrs' exception groups to the first leaf: (wire path, what is wrong).
+
+    ``wire_names`` maps each model's attribute names to its wire names; it defaults to
+    the API's PascalCase names (events pass their camelCase table).
+    """
+    tables = _WIRE_NAMES if wire_names is None else wire_names
     if isinstance(exc, ClassValidationError):
-        names = _WIRE_NAMES.get(exc.cl, {})
+        names = tables.get(exc.cl, {})
         with_notes, others = exc.group_exceptions()
         for inner, note in with_notes:
-            return _first_problem(inner, f"{path}.{names.get(note.name, note.name)}")
-        return _first_problem(others[0], path)  # pragma: no cover (cattrs notes every field)
+            return _first_problem(inner, f"{path}.{names.get(note.name, note.name)}", tables)
+        return _first_problem(
+            others[0], path, tables
+        )  # pragma: no cover (cattrs notes every field)
     if isinstance(exc, IterableValidationError):
         with_index, others = exc.group_exceptions()
         for inner, index_note in with_index:
-            return _first_problem(inner, f"{path}[{index_note.index}]")
-        return _first_problem(others[0], path)  # pragma: no cover (cattrs notes every item)
+            return _first_problem(inner, f"{path}[{index_note.index}]", tables)
+        return _first_problem(others[0], path, tables)  # pragma: no cover (cattrs notes every item)
     if isinstance(exc, KeyError):
         return path, "is missing"
     if isinstance(exc, _WrongType):
@@ -228,3 +258,222 @@ def structure_task(
 def unstructure_task(task: SpeakerSearchTask) -> dict[str, Any]:
     """Convert a task to its JSON-ready wire form (absent fields omitted)."""
     return _CONVERTER.unstructure(task)  # type: ignore[no-any-return]
+
+
+# --- events ----------------------------------------------------------------------------
+# Notification events use another naming (kebab-case envelope, camelCase detail) and
+# send confidence scores as numeric strings, so they get their own hooks, registered on
+# the same converter. SpeakerSearchResult keeps its PascalCase hook for the API; inside
+# events it is structured through a per-field hook with the camelCase names.
+
+_EVENT_CLASSES: dict[str, type[Event]] = {
+    cls.detail_type: cls for cls in (SpeakerSearchStatusEvent, VoiceAnalyticsStatusEvent)
+}
+# Leaves first, as for the API models.
+_EVENT_MODELS: tuple[type, ...] = (
+    EventSpeakerSearchDetails,
+    SpeakerSearchStatusDetail,
+    PostCallSpeakerSearchSummary,
+    VoiceAnalyticsStatusDetail,
+    SpeakerSearchStatusEvent,
+    VoiceAnalyticsStatusEvent,
+)
+# EventBridge's own key order, which to_dict() follows.
+_ENVELOPE_ORDER = (
+    "version",
+    "id",
+    "detail-type",
+    "service-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+)
+
+
+def event_wire_name(attribute: str) -> str:
+    """``voice_profile_id`` -> ``voiceProfileId`` (the events' detail naming)."""
+    first, *rest = attribute.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def _event_names(model: type) -> dict[str, str]:
+    if model in _EVENT_CLASSES.values():
+        # The envelope is kebab-case: service_type -> service-type.
+        return {a.name: a.name.replace("_", "-") for a in attrs.fields(model)}
+    return {a.name: event_wire_name(a.name) for a in attrs.fields(model)}
+
+
+_EVENT_WIRE_NAMES: dict[type, dict[str, str]] = {
+    model: _event_names(model) for model in (SpeakerSearchResult, *_EVENT_MODELS)
+}
+_NUMERIC = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _structure_score(value: object, _: type) -> float:
+    # The developer guide's example sends "confidenceScore": "0.94567856".
+    if isinstance(value, str):
+        if not _NUMERIC.fullmatch(value.strip()):
+            raise ValueError(f"expected a number or a numeric string, got {value!r}")
+        value = float(value)
+    return _structure_float(value, float)
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _WrongType("an integer", value)
+    return value
+
+
+def _structure_items(
+    value: object, item: Callable[[object], _T], item_type: type
+) -> tuple[_T, ...]:
+    """Structure a JSON array item by item, reporting the first bad item's index."""
+    if not isinstance(value, list | tuple):
+        raise _WrongType("an array", value)
+    items: list[_T] = []
+    for index, element in enumerate(value):
+        try:
+            items.append(item(element))
+        except (  # noqa: PERF203 (errors are the rare path; the index must be noted)
+            ClassValidationError,
+            IterableValidationError,
+            TypeError,
+            ValueError,
+        ) as exc:
+            note = IterableValidationNote(f"Structuring item @ index {index}", index, item_type)
+            # __notes__ is how cattrs marks items; 3.10's typeshed lacks the attribute.
+            setattr(exc, "__notes__", [*getattr(exc, "__notes__", []), note])  # noqa: B010
+            raise IterableValidationError("While structuring an array", [exc], tuple) from exc
+    return tuple(items)
+
+
+def _event_time(value: datetime) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _register_event_hooks(converter: cattrs.Converter) -> None:
+    for enum in (SpeakerSearchEventStatus, VoiceAnalyticsEventStatus):
+        converter.register_structure_hook(enum, _structure_enum(enum))
+        converter.register_unstructure_hook(enum, lambda member: member.value)
+    result_names = _EVENT_WIRE_NAMES[SpeakerSearchResult]
+    structure_result = _strict_object(
+        make_dict_structure_fn(
+            SpeakerSearchResult,
+            converter,
+            confidence_score=override(
+                rename=result_names["confidence_score"], struct_hook=_structure_score
+            ),
+            voice_profile_id=override(rename=result_names["voice_profile_id"]),
+        )
+    )
+
+    def results_in(value: object, _: Any) -> tuple[SpeakerSearchResult, ...]:  # noqa: ANN401 (cattrs hook signature)
+        return _structure_items(
+            value, lambda v: structure_result(v, SpeakerSearchResult), SpeakerSearchResult
+        )
+
+    def results_out(results: tuple[SpeakerSearchResult, ...]) -> list[dict[str, str]]:
+        return [
+            {
+                result_names["voice_profile_id"]: r.voice_profile_id,
+                result_names["confidence_score"]: repr(r.confidence_score),
+            }
+            for r in results
+        ]
+
+    def strings_in(value: object, _: Any) -> tuple[str, ...]:  # noqa: ANN401 (cattrs hook signature)
+        return _structure_items(value, lambda v: _structure_str(v, str), str)
+
+    envelope: dict[str, dict[str, Any]] = {
+        "resources": {"struct_hook": strings_in, "unstruct_hook": list},
+        "time": {"unstruct_hook": _event_time},
+    }
+    field_hooks: dict[type, dict[str, dict[str, Any]]] = {
+        EventSpeakerSearchDetails: {
+            "results": {"struct_hook": results_in, "unstruct_hook": results_out}
+        },
+        SpeakerSearchStatusDetail: {"channel_id": {"struct_hook": _structure_int}},
+        SpeakerSearchStatusEvent: envelope,
+        VoiceAnalyticsStatusEvent: envelope,
+    }
+    for model in _EVENT_MODELS:
+        names = _EVENT_WIRE_NAMES[model]
+        hooks = field_hooks.get(model, {})
+        overrides: dict[str, Any] = {
+            a.name: override(rename=names[a.name], **hooks.get(a.name, {}))
+            for a in attrs.fields(model)
+        }
+        converter.register_structure_hook(
+            model, _strict_object(make_dict_structure_fn(model, converter, **overrides))
+        )
+        converter.register_unstructure_hook(
+            model, _dropping_none(make_dict_unstructure_fn(model, converter, **overrides))
+        )
+
+
+_register_event_hooks(_CONVERTER)
+
+
+def event_class_for(detail_type: object) -> type[Event] | None:
+    """Return the event class for an EventBridge ``detail-type``, or ``None`` if not ours."""
+    if not isinstance(detail_type, str):
+        return None
+    return _EVENT_CLASSES.get(detail_type)
+
+
+@overload
+def structure_event(data: object, cls: type[_E], *, path: str = "") -> _E: ...
+@overload
+def structure_event(data: object, cls: None = None, *, path: str = "") -> Event: ...
+def structure_event(
+    data: object,
+    cls: type[Any] | None = None,
+    *,
+    path: str = "",
+) -> Event:
+    """Convert an EventBridge event (a decoded JSON object) to its typed event.
+
+    Args:
+        data: The event.
+        cls: The class expected; by default chosen from the event's ``detail-type``.
+        path: Where the event sits in what was delivered, e.g. ``"Records[0].body"``;
+            error fields are prefixed with it.
+
+    Raises:
+        MalformedEventError: naming the first field that does not fit.
+    """
+    where = path or "the event"
+    if not isinstance(data, Mapping):
+        raise MalformedEventError(
+            f"{where} is not a JSON object (got {_json_type(data)}).", field=path or None
+        )
+    detail_type = data.get("detail-type")
+    expected = cls if cls is not None else event_class_for(detail_type)
+    if expected is None or detail_type != expected.detail_type:
+        wanted = expected.detail_type if expected is not None else " or ".join(_EVENT_CLASSES)
+        field = f"{path}.detail-type" if path else "detail-type"
+        raise MalformedEventError(
+            f"The event's detail-type is {detail_type!r}, not {wanted}.", field=field
+        )
+    try:
+        event: Event = _CONVERTER.structure(dict(data), expected)
+    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
+        field, problem = _first_problem(exc, path, _EVENT_WIRE_NAMES)
+        field = field.removeprefix(".")
+        raise MalformedEventError(
+            f"The event does not fit the {expected.detail_type} model: {field} {problem}.",
+            field=field,
+        ) from exc
+    return event
+
+
+def unstructure_event(event: Event) -> dict[str, Any]:
+    """Convert an event to its JSON-ready EventBridge wire form (absent fields omitted)."""
+    body: dict[str, Any] = _CONVERTER.unstructure(event)
+    body["detail-type"] = event.detail_type
+    ordered = {key: body.pop(key) for key in _ENVELOPE_ORDER if key in body}
+    return {**ordered, **body}
