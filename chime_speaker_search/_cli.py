@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import shlex
+import signal
 import sys
 import threading
 import time
@@ -610,16 +611,9 @@ class _Run:
 
 def _cmd_start(run: _Run) -> int:
     args = run.args
-    token = args.client_request_token
-    if token is None:
-        # Made here rather than in the library so it can be shown: a script that dies
-        # after sending can re-run the start with it and get the same task back.
-        token = str(uuid.uuid4())
-        logger.info(
-            "ClientRequestToken %s (re-run with --client-request-token %s to get the same task)",
-            token,
-            token,
-        )
+    # Made here rather than in the library so it can be shown: a script that dies after
+    # sending can re-run the start with it and get the same task back.
+    token = args.client_request_token or str(uuid.uuid4())
     start_kwargs: dict[str, Any] = {
         "voice_connector_id": args.voice_connector_id,
         "transaction_id": args.transaction_id,
@@ -631,6 +625,12 @@ def _cmd_start(run: _Run) -> int:
         "the start may or may not have reached the service; re-run the same start with "
         f"--client-request-token {token} to get the same task without making a second one"
     )
+    if args.client_request_token is None:
+        logger.info(
+            "ClientRequestToken %s (re-run with --client-request-token %s to get the same task)",
+            token,
+            token,
+        )
     if not args.wait:
         if any(v is not None for v in (args.timeout, args.poll_min, args.poll_max)):
             raise _UsageError("--timeout, --poll-min and --poll-max need --wait")
@@ -781,14 +781,32 @@ def _cmd_emulator(run: _Run) -> int:
         ]
         run.stdout.write("\n".join(lines) + "\n")
         run.stdout.flush()
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            run.console.line("Stopped the emulator.")
+        with _sigterm_interrupts():
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                run.console.line("Stopped the emulator.")
     finally:
         service.stop()
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C (a clean stop, exit 0) while serving."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may install signal handlers
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _demo_session() -> botocore.session.Session:
