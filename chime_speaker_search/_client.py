@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ._clock import SystemClock, to_seconds
 from ._convert import parse_timestamp, structure_task
+from ._logging import install_redaction
 from ._retry import RetryPolicy, call_with_retries
 from ._validation import check_get, check_start
 from ._wait import PollPolicy, wait_for_task
@@ -146,6 +147,21 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+def _transport_message(
+    operation_name: str, endpoint_url: str, exc: Exception, remaining: float | None
+) -> str:
+    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError  # noqa: PLC0415
+
+    if isinstance(exc, ReadTimeoutError):
+        bound = "" if remaining is None else " (the request was bounded by the time budget left)"
+        what = f"got no answer in time from {endpoint_url}{bound}"
+    elif isinstance(exc, ConnectTimeoutError):
+        what = f"timed out connecting to {endpoint_url}"
+    else:
+        what = f"could not reach {endpoint_url}"
+    return f"{operation_name} {what}: {exc}. Check the network and the endpoint URL"
+
+
 def _service_error(exc: Exception, operation_name: str) -> ServiceError:
     """Map a botocore ``ClientError`` to the library's exception for its code."""
     response: Mapping[str, Any] = getattr(exc, "response", None) or {}
@@ -228,6 +244,7 @@ class SpeakerSearchClient:
             _warn_if_insecure(endpoint_url)
             self._client = _create_client(session, region_name, endpoint_url, config)
             self._owns_client = True
+        install_redaction()
         self._client.meta.events.register(
             _EVENT_NAME, _bound_read_timeout, unique_id="chime_speaker_search.read_timeout"
         )
@@ -292,8 +309,7 @@ class SpeakerSearchClient:
                 raise _service_error(exc, operation_name) from exc
             except (HTTPClientError, BotoConnectionError) as exc:
                 raise TransportError(
-                    f"{operation_name} could not reach {self.endpoint_url}: {exc}. Check the "
-                    "network and endpoint; the call was retried as the RetryPolicy allows",
+                    _transport_message(operation_name, self.endpoint_url, exc, remaining),
                     operation_name=operation_name,
                 ) from exc
             except (ResponseParserError, ValueError, TypeError, AttributeError, KeyError) as exc:

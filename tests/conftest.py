@@ -11,6 +11,18 @@ if TYPE_CHECKING:
 
     from tests.scripted import ScriptedServer
 
+# Figures the reliability tests report, printed at the end of the run.
+RELIABILITY: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what the reliability tests survived, so CI logs carry the figures."""
+    if RELIABILITY:
+        terminalreporter.section("reliability figures")
+        for name, figure in sorted(RELIABILITY.items()):
+            terminalreporter.write_line(f"{name}: {figure}")
+
+
 # A recognisable dummy secret: tests assert it never shows up anywhere.
 DUMMY_SECRET = "dummy-SECRET-key-do-not-log-0123456789"
 DUMMY_SESSION_TOKEN = "dummy-SESSION-token-do-not-log-abcdef"
