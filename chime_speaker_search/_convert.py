@@ -350,7 +350,10 @@ def _structure_items(
     return tuple(items)
 
 
-def _event_time(value: datetime) -> str:
+def _event_time(value: datetime | None) -> str | None:
+    # A per-field hook sees None too; _dropping_none removes it afterwards.
+    if value is None:
+        return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

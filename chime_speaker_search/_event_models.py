@@ -215,16 +215,19 @@ class _Envelope:
 class SpeakerSearchStatusEvent(_Envelope):
     """A ``SpeakerSearchStatus`` event: identification matches or voiceprint generation.
 
+    Envelope fields absent from the wire are ``None`` (``resources``: empty), so that
+    ``to_dict()`` writes back what was read.
+
     Attributes:
         detail: The event's payload.
         id: The EventBridge event id (unique per event; redeliveries repeat it).
         time: When the event happened (timezone-aware).
-        source: ``"aws.chime"``.
+        source: ``"aws.chime"`` as sent.
         account: The AWS account id.
         region: The AWS Region.
-        version: The EventBridge envelope version, ``"0"``.
+        version: The EventBridge envelope version (``"0"``) as sent.
         resources: ARNs the event concerns (usually empty).
-        service_type: ``"VoiceAnalytics"``.
+        service_type: ``"VoiceAnalytics"`` as sent.
     """
 
     detail_type: ClassVar[str] = "SpeakerSearchStatus"
@@ -232,12 +235,12 @@ class SpeakerSearchStatusEvent(_Envelope):
     detail: SpeakerSearchStatusDetail
     id: str | None = None
     time: datetime | None = None
-    source: str | None = "aws.chime"
+    source: str | None = None
     account: str | None = None
     region: str | None = None
-    version: str | None = "0"
+    version: str | None = None
     resources: tuple[str, ...] = ()
-    service_type: str | None = "VoiceAnalytics"
+    service_type: str | None = None
 
     @property
     def task_id(self) -> str:
@@ -315,12 +318,12 @@ class VoiceAnalyticsStatusEvent(_Envelope):
         detail: The event's payload.
         id: The EventBridge event id, when the event has one.
         time: When the event happened (timezone-aware).
-        source: ``"aws.chime"``.
+        source: ``"aws.chime"`` as sent.
         account: The AWS account id.
         region: The AWS Region.
-        version: The EventBridge envelope version, ``"0"``.
+        version: The EventBridge envelope version (``"0"``) as sent.
         resources: ARNs the event concerns (usually empty).
-        service_type: ``"VoiceAnalytics"``.
+        service_type: ``"VoiceAnalytics"`` as sent.
     """
 
     detail_type: ClassVar[str] = "VoiceAnalyticsStatus"
@@ -328,12 +331,12 @@ class VoiceAnalyticsStatusEvent(_Envelope):
     detail: VoiceAnalyticsStatusDetail
     id: str | None = None
     time: datetime | None = None
-    source: str | None = "aws.chime"
+    source: str | None = None
     account: str | None = None
     region: str | None = None
-    version: str | None = "0"
+    version: str | None = None
     resources: tuple[str, ...] = ()
-    service_type: str | None = "VoiceAnalytics"
+    service_type: str | None = None
 
     @property
     def detail_status(self) -> VoiceAnalyticsEventStatus:

@@ -325,8 +325,11 @@ def events_for_task(
                 detail=detail,
                 id=str(event_id),
                 time=time if time is not None else task.updated_timestamp,
+                source="aws.chime",
                 account=account,
                 region=region,
+                version="0",
+                service_type="VoiceAnalytics",
             )
         )
     return events
