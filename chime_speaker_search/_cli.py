@@ -323,10 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # a closed or exotic stream
-        return False
+    isatty = getattr(stream, "isatty", None)  # file-like objects may lack it
+    return bool(isatty()) if isatty is not None else False
 
 
 def _one_line(text: str) -> str:
@@ -373,7 +371,7 @@ class _ConsoleHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self._console.line(f"{record.levelname.lower()}: {_one_line(record.getMessage())}")
-        except Exception:  # noqa: BLE001 (logging must never break the command)
+        except Exception:  # noqa: BLE001  # pragma: no cover (logging must never break the command)
             self.handleError(record)
 
 
@@ -409,11 +407,6 @@ class _Progress:
         events = client.botocore_client.meta.events
         events.register("before-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_poll)
         events.register("after-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_answer)
-
-    @property
-    def task(self) -> SpeakerSearchTask | None:
-        """The last task seen."""
-        return self._task
 
     def _on_poll(self, **_: object) -> None:
         self._polls += 1
@@ -795,7 +788,7 @@ def _cmd_emulator(run: _Run) -> int:
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
     """Treat SIGTERM like Ctrl-C (a clean stop, exit 0) while serving."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():  # pragma: no cover
         yield  # only the main thread may install signal handlers
         return
 
