@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -107,6 +108,8 @@ _DEMO_TIME_SCALE = 10.0  # the demo's 21 emulated seconds pass in about 2 real o
 _DEMO_POLL = PollPolicy(min_delay=0.2, max_delay=0.5)
 _DEMO_TIMEOUT = 60.0
 _EMULATOR_PORT = 4566
+# What aws_cli_examples() puts before its commands: signed requests, no real keys.
+_DUMMY_CREDENTIALS = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
 
 logger = logging.getLogger("chime_speaker_search.cli")
 
@@ -356,6 +359,9 @@ class _Console:
 
     def status(self, text: str | None) -> None:
         """Replace the live status line (``None`` removes it)."""
+        if text is not None:
+            # A line that wraps could not be erased with \r: keep it within the width.
+            text = text[: shutil.get_terminal_size().columns - 1]
         with self._lock:
             if self._status is not None or text is not None:
                 self.stream.write("\r\x1b[K" + (text or ""))
@@ -750,24 +756,25 @@ def _cmd_emulator(run: _Run) -> int:
                 "--wait",
             ]
         )
+        ids = [
+            ("Voice connector", seed.voice_connector_id),
+            ("Voice profile domain", seed.voice_profile_domain_id),
+            *((f"Voice profile ({name})", id_) for name, id_ in seed.voice_profile_ids.items()),
+            ("Call ending SUCCEEDED", seed.succeeding_transaction_id),
+            ("Call ending PARTIAL_SUCCESS", seed.partial_success_transaction_id),
+            ("Call ending FAILED", seed.failing_transaction_id),
+        ]
+        width = max(len(label) for label, _ in ids) + 1
         lines = [
             (
                 f"Local speaker search emulator at {url} (region {region}, "
                 f"time x{args.time_scale:g}). Ctrl-C stops it."
             ),
             "",
-            f"Voice connector:            {seed.voice_connector_id}",
-            f"Voice profile domain:       {seed.voice_profile_domain_id}",
-            *(
-                f"Voice profile ({name + '):':<6}       {profile}"
-                for name, profile in seed.voice_profile_ids.items()
-            ),
-            f"Call ending SUCCEEDED:      {seed.succeeding_transaction_id}",
-            f"Call ending PARTIAL_SUCCESS: {seed.partial_success_transaction_id}",
-            f"Call ending FAILED:         {seed.failing_transaction_id}",
+            *(f"{label + ':':<{width}} {id_}" for label, id_ in ids),
             "",
-            "With this command:",
-            f"  {ours}",
+            "With this command (dummy credentials):",
+            f"  {_DUMMY_CREDENTIALS} {ours}",
             "",
             "With the AWS CLI (dummy credentials):",
             *(f"  {example}" for example in aws_cli_examples(service, seed)),

@@ -705,7 +705,12 @@ def test_emulator_serves_the_seeded_world_until_ctrl_c(stop: signal.Signals) -> 
     assert result.code == 0
     assert checked == ["IN_QUEUE"]
     assert "aws chime-sdk-voice start-speaker-search-task" in result.out
-    assert "chime-speaker-search --endpoint-url http://localhost:" in result.out
+    assert (
+        "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing chime-speaker-search "
+        "--endpoint-url http://localhost:"
+    ) in result.out
+    id_columns = {len(line) - len(line.split()[-1]) for line in result.out.splitlines()[2:10]}
+    assert len(id_columns) == 1  # the ids line up
     assert "Voice profile (alice):" in result.out
     assert result.err == "Stopped the emulator.\n"
 
