@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import ipaddress
 import json
 import logging
+import os
 import shlex
 import shutil
 import signal
@@ -534,8 +536,16 @@ class _Run:
         self.console.line(f"error: {_one_line(text)}")
 
     def print_task(self, task: SpeakerSearchTask) -> None:
-        self.stdout.write((_json(task) if self.output == "json" else _table(task)) + "\n")
-        self.stdout.flush()
+        try:
+            self.stdout.write((_json(task) if self.output == "json" else _table(task)) + "\n")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped reading (`| head`): not a failure of the command, whose
+            # exit code still tells the task's outcome. Point stdout at devnull so the
+            # interpreter's last flush does not complain either.
+            with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, self.stdout.fileno())
 
     def client(self) -> SpeakerSearchClient:
         session: boto3.Session | None = None

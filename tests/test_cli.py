@@ -213,6 +213,18 @@ def test_output_defaults_to_table_on_a_terminal_and_json_when_piped(world: World
     assert "Results: none yet" in terminal.out
 
 
+def test_a_reader_that_stops_reading_does_not_change_the_exit_code(world: World) -> None:
+    class ClosedPipe(Stream):
+        def write(self, _text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    task_id = world.start()
+    err = Stream()
+    code = main([*world.target, "get", *world.task_args(task_id)], stdout=ClosedPipe(), stderr=err)
+    assert code == 0
+    assert err.getvalue() == ""
+
+
 def test_global_options_are_accepted_after_the_command_too(world: World) -> None:
     task_id = world.start()
     result = run("get", *world.task_args(task_id), *world.target, "--output", "json")
