@@ -194,11 +194,11 @@ def test_unsigned_request_is_unauthorized(world: World) -> None:
     )
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=5)  # noqa: S310
-    error = raised.value
-    assert error.code == 401
-    assert error.headers["x-amzn-ErrorType"] == "UnauthorizedClientException"
-    assert error.headers["x-amzn-RequestId"]
-    assert "Signature Version 4" in json.loads(error.read())["Message"]
+    with raised.value as error:  # closes the response it carries
+        assert error.code == 401
+        assert error.headers["x-amzn-ErrorType"] == "UnauthorizedClientException"
+        assert error.headers["x-amzn-RequestId"]
+        assert "Signature Version 4" in json.loads(error.read())["Message"]
     assert world.service.tasks == {}
 
 
@@ -454,6 +454,8 @@ def test_stop_is_prompt_with_open_connections_and_pending_delays() -> None:
             outcome.append(conn.getresponse().status)
         except (OSError, http.client.HTTPException) as error:
             outcome.append(error)
+        finally:
+            conn.close()
 
     thread = threading.Thread(target=delayed)
     thread.start()
@@ -501,3 +503,38 @@ def test_endpoint_url_needs_a_start_and_is_loopback() -> None:
     with service:
         assert service.endpoint_url.startswith("http://127.0.0.1:")
         assert "running" in repr(service)
+
+
+def test_a_bad_content_length_is_rejected(world: World) -> None:
+    with socket.create_connection(("127.0.0.1", world.port), timeout=5) as raw:
+        raw.sendall(
+            b"POST /voice-connectors/vc/speaker-search-tasks HTTP/1.1\r\n"
+            b"Host: x\r\nContent-Length: -3\r\n\r\n"
+        )
+        assert raw.recv(100).startswith(b"HTTP/1.1 400")
+
+
+def test_an_emulator_bug_is_a_500_not_a_dead_connection(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(world.service._app.emulator, "get", broken)
+    reply = world.send("GET", f"{world.tasks_path()}/any")
+    assert reply.status == 500
+    assert reply.error_type == "ServiceFailureException"
+
+
+def test_ipv6_loopback_endpoint_is_bracketed() -> None:
+    try:
+        service = LocalSpeakerSearchService(host="::1", clock=ManualClock()).start()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with service:
+        assert service.endpoint_url.startswith("http://[::1]:")
+        port = urlsplit(service.endpoint_url).port
+        conn = http.client.HTTPConnection("::1", port, timeout=5)
+        conn.request("GET", "/", headers=SIGNED)
+        assert conn.getresponse().status == 404
+        conn.close()
