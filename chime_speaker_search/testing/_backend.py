@@ -138,7 +138,6 @@ class _Task:
 
     task_id: str
     request: StartRequest
-    speaker: str | None
     speech_seconds: float
     results: tuple[SpeakerSearchResult, ...]
     created: datetime
@@ -375,7 +374,6 @@ class Emulator:
         task = _Task(
             task_id=str(uuid.uuid4()),
             request=request,
-            speaker=call.speakers[request.call_leg],
             speech_seconds=call.speech_seconds[request.call_leg],
             results=self._rank(request, call.speakers[request.call_leg]),
             created=now,

@@ -293,7 +293,9 @@ class LocalSpeakerSearchService:
         """Answer the next ``times`` requests of ``operation`` with an error, unhandled.
 
         The HTTP status is the one the service uses for ``code`` (400 for codes this
-        library does not know). The failed requests have no effect.
+        library does not know). The failed requests have no effect. Failures and
+        dropped responses are used up in the order they were planned; only signed
+        requests for the operation use them up.
 
         Args:
             operation: ``"StartSpeakerSearchTask"`` (or ``"start_speaker_search_task"``),
