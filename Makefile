@@ -28,6 +28,9 @@ lint: $(STAMP)  ## ruff check + ruff format --check
 typecheck: $(STAMP)  ## mypy --strict on the package, the tests and the typing tests
 	$(BIN)/mypy --strict chime_speaker_search tests
 
+docs: $(STAMP)  ## Build the documentation site (warnings are errors) into docs/_build/html
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 unit: $(STAMP)  ## pytest with coverage (fails under 95% line+branch)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=95
 

@@ -727,8 +727,6 @@ def test_emulator_serves_the_seeded_world_until_ctrl_c(stop: signal.Signals) -> 
     assert result.err == "Stopped the emulator.\n"
 
 
-# EmulatorServer leaks its wake-up socketpair when binding fails (reported upstream).
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_emulator_on_a_taken_port_exits_2() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

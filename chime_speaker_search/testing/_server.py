@@ -111,7 +111,13 @@ class EmulatorServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._wake_reader, self._wake_writer = socket.socketpair()
-        super().__init__((host, port), _Handler)
+        try:
+            super().__init__((host, port), _Handler)
+        except BaseException:
+            # Binding failed (e.g. the port is taken): nothing will close the pair later.
+            self._wake_reader.close()
+            self._wake_writer.close()
+            raise
 
     def server_bind(self) -> None:
         """Bind without ``HTTPServer``'s reverse DNS lookup of the host (slow offline)."""
