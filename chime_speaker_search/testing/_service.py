@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
+
+from chime_speaker_search._events import events_for_task
 
 from ._backend import Emulator
 from ._clock import ScaledClock
@@ -12,17 +15,22 @@ from ._server import EmulatorServer
 from ._wire import WireApp
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from types import TracebackType
 
     from typing_extensions import Self
 
     from chime_speaker_search._clock import Clock
+    from chime_speaker_search._event_models import SpeakerSearchStatusEvent
     from chime_speaker_search._models import SpeakerSearchTask
 
     from ._wire import RecordedRequest
 
 __all__ = ["LocalSpeakerSearchService"]
+
+# The account the emulator's events say they come from (AWS's documentation example).
+EVENT_ACCOUNT: Final = "111122223333"
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class LocalSpeakerSearchService:
@@ -70,6 +78,9 @@ class LocalSpeakerSearchService:
         time_scale: How fast the default clock runs (10.0 = ten times real time).
             Only for the default clock.
         max_active_tasks: How many IN_QUEUE/IN_PROGRESS tasks may exist at once.
+        on_event: Called with each ``SpeakerSearchStatus`` event in its EventBridge
+            wire form (a ``dict``, what a Lambda function behind an EventBridge rule
+            receives), as the service would send it. See :attr:`events`.
 
     Raises:
         ValueError: ``time_scale`` is given with a ``clock``, or a number is out of range.
@@ -83,6 +94,7 @@ class LocalSpeakerSearchService:
         clock: Clock | None = None,
         time_scale: float = 1.0,
         max_active_tasks: int = 25,
+        on_event: Callable[[dict[str, Any]], object] | None = None,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("time_scale applies to the default clock only; omit it or the clock")
@@ -96,6 +108,13 @@ class LocalSpeakerSearchService:
         self._port = port
         self._clock: Clock = clock if clock is not None else ScaledClock(time_scale)
         self._app = WireApp(Emulator(clock=self._clock, max_active_tasks=max_active_tasks))
+        if on_event is not None:
+            # Only a callback needs pushing after each request; `events` is computed
+            # when read, so without one the requests pay nothing for events.
+            self._app.after_request = self._publish_events
+        self._on_event = on_event
+        self._events: dict[str, SpeakerSearchStatusEvent] = {}
+        self._events_lock = threading.Lock()
         self._lifecycle = threading.Lock()
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
@@ -278,6 +297,40 @@ class LocalSpeakerSearchService:
         """Every task created so far, by id in creation order, as of now (read-only)."""
         with self._app.lock:
             return MappingProxyType(self._app.emulator.tasks())
+
+    @property
+    def events(self) -> list[SpeakerSearchStatusEvent]:
+        """Every ``SpeakerSearchStatus`` event the service has sent, in order (a copy).
+
+        Like the real service, the emulator sends an identification event once a
+        task has identified the speaker (or failed to), and a voiceprint event when
+        the voiceprint succeeded or failed. Events follow the service's clock: they
+        are sent when the emulator next handles a request, or when this property is
+        read, after the clock passed the moment they happened. ``.to_dict()`` gives
+        each one's EventBridge wire form, to feed an event handler under test.
+        """
+        self._publish_events()
+        with self._events_lock:
+            return list(self._events.values())
+
+    def _publish_events(self) -> None:
+        fresh: list[SpeakerSearchStatusEvent] = []
+        tasks = self.tasks
+        with self._events_lock:
+            for task in tasks.values():
+                fresh.extend(
+                    event
+                    for event in events_for_task(
+                        task, account=EVENT_ACCOUNT, region=self.region_name
+                    )
+                    if event.idempotency_key not in self._events
+                )
+            fresh.sort(key=lambda event: event.time or _EPOCH)
+            for event in fresh:
+                self._events[event.idempotency_key] = event
+        if self._on_event is not None:
+            for event in fresh:
+                self._on_event(event.to_dict())
 
     # --- fault injection -------------------------------------------------------------
 

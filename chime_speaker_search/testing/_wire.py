@@ -134,18 +134,26 @@ class WireApp:
         self.emulator = emulator
         self.faults = Faults()
         self.requests: list[RecordedRequest] = []
+        self.after_request: Callable[[], object] | None = None
+        """Called (outside the lock) after each request, e.g. to publish events."""
 
     def handle(self, request: WireRequest) -> WireResponse:
         """Answer one request. Never raises: internal failures become a 500."""
         request_id = str(uuid.uuid4())
         try:
-            return self._handle(request, request_id)
+            response = self._handle(request, request_id)
         except Exception:  # noqa: BLE001 (a bug must become a 500, not a dead connection)
             _LOG.exception("the emulator failed to handle %s %s", request.method, request.target)
             return _error(
                 ServiceFailureException("The emulator failed internally; see its log."),
                 request_id,
             )
+        if self.after_request is not None:
+            try:
+                self.after_request()
+            except Exception:  # noqa: BLE001 (a user's event callback must not break the response)
+                _LOG.exception("the emulator's after-request hook failed")
+        return response
 
     def _handle(self, request: WireRequest, request_id: str) -> WireResponse:
         split = urlsplit(request.target)
