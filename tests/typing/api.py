@@ -111,7 +111,8 @@ def task_fields(task: SpeakerSearchTask) -> None:
     assert_type(SpeakerSearchTask.from_dict({}), SpeakerSearchTask)
     assert_type(task.speaker_search_task_status.is_terminal, bool)
     assert_type(task.speaker_search_task_status.is_unknown, bool)
-    assert_type(task.speaker_search_task_status.value, str)
+    raw: str = task.speaker_search_task_status.value  # pyright narrows it to the literals
+    assert isinstance(raw, str)
 
     if task.call_details is not None:
         assert_type(task.call_details.voice_connector_id, str | None)
