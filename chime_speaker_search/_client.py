@@ -204,10 +204,18 @@ class SpeakerSearchClient:
         jitter: Source of random samples in [0, 1) for backoff (tests pass a constant).
 
     Example:
-        >>> from chime_speaker_search import SpeakerSearchClient
-        >>> with SpeakerSearchClient(region_name="us-east-1") as client:  # doctest: +SKIP
-        ...     task = client.start_and_wait(voice_connector_id="abcdef1ghij2klmno3pqr4",
-        ...                                  transaction_id="...", voice_profile_domain_id="...")
+        >>> from chime_speaker_search.testing import LocalSpeakerSearchService, seed_demo
+        >>> with LocalSpeakerSearchService(time_scale=100) as service:
+        ...     seed = seed_demo(service)
+        ...     with SpeakerSearchClient(endpoint_url=service.endpoint_url,
+        ...                              region_name=service.region_name) as client:
+        ...         task = client.start_and_wait(
+        ...             voice_connector_id=seed.voice_connector_id,
+        ...             transaction_id=seed.succeeding_transaction_id,
+        ...             voice_profile_domain_id=seed.voice_profile_domain_id,
+        ...             poll=PollPolicy(min_delay=0.1, max_delay=0.5))
+        >>> task.speaker_search_task_status.value
+        'SUCCEEDED'
     """
 
     def __init__(
@@ -476,6 +484,26 @@ class SpeakerSearchClient:
             InvalidParameterError, ServiceError, TransportError, MalformedResponseError:
                 as for :meth:`get_speaker_search_task`.
         """
+        return self._wait(
+            voice_connector_id,
+            speaker_search_task_id,
+            timeout=timeout,
+            poll=poll,
+            on_update=on_update,
+            raise_on_failure=raise_on_failure,
+        )
+
+    def _wait(
+        self,
+        voice_connector_id: str,
+        speaker_search_task_id: str,
+        *,
+        timeout: float | timedelta,
+        poll: PollPolicy,
+        on_update: Callable[[SpeakerSearchTask], object] | None,
+        raise_on_failure: bool,
+        first: SpeakerSearchTask | None = None,
+    ) -> SpeakerSearchTask:
         params = check_get(
             voice_connector_id=voice_connector_id, speaker_search_task_id=speaker_search_task_id
         )
@@ -487,6 +515,7 @@ class SpeakerSearchClient:
             jitter=self._jitter,
             on_update=on_update,
             raise_on_failure=raise_on_failure,
+            first=first,
         )
 
     def start_and_wait(
@@ -505,12 +534,8 @@ class SpeakerSearchClient:
         """Start a task and wait for it to finish; the one call scripts need.
 
         Takes :meth:`start_speaker_search_task`'s and :meth:`wait`'s arguments. The
-        ``timeout`` covers the waiting after the start.
-
-        Example:
-            >>> task = client.start_and_wait(  # doctest: +SKIP
-            ...     voice_connector_id=vc, transaction_id=tx, voice_profile_domain_id=domain)
-            >>> task.best_match(min_confidence=0.85)  # doctest: +SKIP
+        ``timeout`` covers the waiting after the start; the task the start returned is
+        reported to ``on_update`` first.
         """
         task = self.start_speaker_search_task(
             voice_connector_id=voice_connector_id,
@@ -519,16 +544,11 @@ class SpeakerSearchClient:
             call_leg=call_leg,
             client_request_token=client_request_token,
         )
-        params = check_get(
-            voice_connector_id=voice_connector_id,
-            speaker_search_task_id=task.speaker_search_task_id,
-        )
-        return wait_for_task(
-            lambda deadline: self._get(params, deadline),
-            timeout=to_seconds(timeout),
+        return self._wait(
+            voice_connector_id,
+            task.speaker_search_task_id,
+            timeout=timeout,
             poll=poll,
-            clock=self._clock,
-            jitter=self._jitter,
             on_update=on_update,
             raise_on_failure=raise_on_failure,
             first=task,

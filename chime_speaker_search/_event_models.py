@@ -21,6 +21,7 @@ from ._models import (
     SpeakerSearchResult,
     VoiceprintGenerationStatus,
     _OpenStrEnum,
+    best_match,
 )
 
 if TYPE_CHECKING:
@@ -287,13 +288,7 @@ class SpeakerSearchStatusEvent(_Envelope):
         Returns:
             The best result, or ``None``. Ties go to the result listed first.
         """
-        best: SpeakerSearchResult | None = None
-        for result in self.results:
-            if result.confidence_score >= min_confidence and (
-                best is None or result.confidence_score > best.confidence_score
-            ):
-                best = result
-        return best
+        return best_match(self.results, min_confidence)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SpeakerSearchStatusEvent:

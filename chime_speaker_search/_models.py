@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from typing_extensions import Self
 
@@ -25,6 +25,7 @@ __all__ = [
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
     "VoiceprintGenerationStatus",
+    "best_match",
 ]
 
 
@@ -117,6 +118,19 @@ class SpeakerSearchResult:
     voice_profile_id: str
 
 
+def best_match(
+    results: Iterable[SpeakerSearchResult], min_confidence: float = 0.0
+) -> SpeakerSearchResult | None:
+    """The highest-scoring result at or above ``min_confidence``; ties go to the first."""
+    best: SpeakerSearchResult | None = None
+    for result in results:
+        if result.confidence_score >= min_confidence and (
+            best is None or result.confidence_score > best.confidence_score
+        ):
+            best = result
+    return best
+
+
 @attrs.frozen(kw_only=True)
 class SpeakerSearchDetails:
     """The outcome of the search.
@@ -196,13 +210,7 @@ class SpeakerSearchTask:
             The best result, or ``None`` when no result reaches the threshold. Ties go
             to the result the service listed first.
         """
-        best: SpeakerSearchResult | None = None
-        for result in self.results:
-            if result.confidence_score >= min_confidence and (
-                best is None or result.confidence_score > best.confidence_score
-            ):
-                best = result
-        return best
+        return best_match(self.results, min_confidence)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SpeakerSearchTask:

@@ -175,3 +175,18 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "api.html").exists()
+
+
+@pytest.mark.parametrize(
+    "module_name",
+    ["chime_speaker_search._client", "chime_speaker_search.testing._service"],
+)
+def test_docstring_examples_run(module_name: str) -> None:
+    """The examples in docstrings (shown in the API reference) are doctests, and pass."""
+    import doctest  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
+
+    module = importlib.import_module(module_name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, raise_on_error=False)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -59,15 +59,21 @@ class LocalSpeakerSearchService:
     same request returns the same task; with another request it is a
     ``ConflictException``.
 
-    Example::
-
-        with LocalSpeakerSearchService(clock=ManualClock()) as service:
-            vc = service.add_voice_connector()
-            domain = service.add_voice_profile_domain()
-            alice = service.add_voice_profile(domain, speaker="alice")
-            call = service.add_call(vc, caller="alice")
-            client = SpeakerSearchClient(endpoint_url=service.endpoint_url,
-                                         region_name=service.region_name)
+    Example:
+        >>> from chime_speaker_search import SpeakerSearchClient
+        >>> from chime_speaker_search.testing import ManualClock
+        >>> clock = ManualClock()
+        >>> with LocalSpeakerSearchService(clock=clock) as service:
+        ...     vc = service.add_voice_connector()
+        ...     domain = service.add_voice_profile_domain()
+        ...     alice = service.add_voice_profile(domain, speaker="alice")
+        ...     call = service.add_call(vc, caller="alice")
+        ...     with SpeakerSearchClient(endpoint_url=service.endpoint_url,
+        ...                              region_name=service.region_name, clock=clock) as client:
+        ...         task = client.start_and_wait(voice_connector_id=vc, transaction_id=call,
+        ...                                      voice_profile_domain_id=domain)
+        >>> task.best_match().voice_profile_id == alice
+        True
 
     Args:
         host: The address to listen on; loopback unless told otherwise.
