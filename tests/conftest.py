@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from chime_speaker_search import SpeakerSearchClient
+from chime_speaker_search._clock import ManualClock
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -43,6 +46,21 @@ def _dummy_aws_environment(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock that moves only when slept on: backoff and polling cost no real time."""
+    return ManualClock()
+
+
+@pytest.fixture
+def client(scripted: ScriptedServer, clock: ManualClock) -> Iterator[SpeakerSearchClient]:
+    """A client of the scripted server, on ``clock``, with jitter pinned to the window's top."""
+    with SpeakerSearchClient(
+        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0
+    ) as made:
+        yield made
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import threading
 import warnings
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
 import boto3
 import botocore.session
@@ -31,9 +31,6 @@ from chime_speaker_search._clock import ManualClock
 from tests.conftest import DUMMY_SECRET, DUMMY_SESSION_TOKEN
 from tests.scripted import TASK, Reply, ScriptedServer, error
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
 VC = "abcdef1ghij2klmno3pqr4"
 
 
@@ -54,19 +51,6 @@ START: StartArgs = {
     "voice_profile_domain_id": "dom1",
 }
 GET: GetArgs = {"voice_connector_id": VC, "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def client(scripted: ScriptedServer, clock: ManualClock) -> Iterator[SpeakerSearchClient]:
-    with SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0
-    ) as made:
-        yield made
 
 
 # (code, HTTP status, class, retried by default)

@@ -16,11 +16,10 @@ from chime_speaker_search import (
     TaskFailedError,
     WaitTimeoutError,
 )
-from chime_speaker_search._clock import ManualClock
 from tests.scripted import TASK, Reply, ScriptedServer, error
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from chime_speaker_search._clock import ManualClock
 
 VC = "abcdef1ghij2klmno3pqr4"
 
@@ -42,19 +41,6 @@ RESULTS = {
 
 def status(value: str, **extra: object) -> Reply:
     return Reply(body={"SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": value, **extra}})
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def client(scripted: ScriptedServer, clock: ManualClock) -> Iterator[SpeakerSearchClient]:
-    with SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0
-    ) as made:
-        yield made
 
 
 def test_wait_polls_until_succeeded_and_reports_each_status_once(
