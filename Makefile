@@ -37,5 +37,8 @@ unit: $(STAMP)  ## pytest with coverage (fails under 95% line+branch)
 
 test: lint typecheck unit  ## Everything CI runs
 
+bench: $(STAMP)  ## Typed layer vs raw botocore (~1-2 min); prints and writes benchmarks/RESULTS.md
+	$(BIN)/python -m benchmarks.run
+
 clean:  ## Remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* htmlcov docs/_build
