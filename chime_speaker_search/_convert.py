@@ -284,16 +284,20 @@ def _fast_results(value: object) -> tuple[SpeakerSearchResult, ...]:
     return tuple(results)
 
 
+# Known values by dict lookup: calling an Enum class goes through Python-level code.
+_STATUSES = {member.value: member for member in SpeakerSearchTaskStatus}
+_VOICEPRINTS = {member.value: member for member in VoiceprintGenerationStatus}
+
+
 def _fast_task(data: Mapping[str, Any]) -> SpeakerSearchTask:
     """The common, well-formed task; raises ``_Unusual`` (or a ``ValueError``) otherwise."""
     call = _optional(data.get("CallDetails"), dict)
     details = _optional(data.get("SpeakerSearchDetails"), dict)
     voiceprint = None if details is None else details.get("VoiceprintGenerationStatus")
+    status = _exact(data.get("SpeakerSearchTaskStatus"), str)
     return SpeakerSearchTask(
         speaker_search_task_id=_exact(data.get("SpeakerSearchTaskId"), str),
-        speaker_search_task_status=SpeakerSearchTaskStatus(
-            _exact(data.get("SpeakerSearchTaskStatus"), str)
-        ),
+        speaker_search_task_status=_STATUSES.get(status) or SpeakerSearchTaskStatus(status),
         call_details=None
         if call is None
         else CallDetails(
@@ -308,7 +312,8 @@ def _fast_task(data: Mapping[str, Any]) -> SpeakerSearchTask:
             results=_fast_results(details["Results"]) if "Results" in details else (),
             voiceprint_generation_status=None
             if voiceprint is None
-            else VoiceprintGenerationStatus(_exact(voiceprint, str)),
+            else _VOICEPRINTS.get(_exact(voiceprint, str))
+            or VoiceprintGenerationStatus(voiceprint),
         ),
         created_timestamp=_optional_time(data.get("CreatedTimestamp")),
         updated_timestamp=_optional_time(data.get("UpdatedTimestamp")),
