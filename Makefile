@@ -27,7 +27,7 @@ lint: $(STAMP)  ## ruff check + ruff format --check
 
 typecheck: $(STAMP)  ## mypy --strict on the package and tests; pyright on the typing tests
 	$(BIN)/mypy --strict chime_speaker_search tests
-	$(BIN)/basedpyright --pythonpath $(BIN)/python --level error
+	$(BIN)/basedpyright --project pyproject.toml --pythonpath $(BIN)/python --level error
 
 docs: $(STAMP)  ## Build the documentation site (warnings are errors) into docs/_build/html
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
