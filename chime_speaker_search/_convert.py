@@ -81,13 +81,17 @@ def _json_type(value: object) -> str:
 
 
 def _structure_str(value: object, _: type) -> str:
+    if type(value) is str:  # the common case first: these hooks run for every field
+        return value
     if not isinstance(value, str):
         raise _WrongType("a string", value)
     return value
 
 
 def _structure_float(value: object, _: type) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if type(value) is float and math.isfinite(value):
+        return value
+    if type(value) is bool or not isinstance(value, (int, float)):
         raise _WrongType("a number", value)
     number = float(value)
     if not math.isfinite(number):
@@ -133,7 +137,13 @@ def _structure_datetime(value: object, _: type) -> datetime:
 
 
 def _structure_enum(cls: type[_T]) -> Callable[[object, type], _T]:
+    # Known values by dict lookup: calling an Enum class runs Python-level machinery.
+    known: dict[object, _T] = {member.value: member for member in cls}  # type: ignore[attr-defined]
+
     def structure(value: object, _: type) -> _T:
+        member = known.get(value)
+        if member is not None:
+            return member
         if not isinstance(value, str):
             raise _WrongType("a string", value)
         return cls(value)  # type: ignore[call-arg]  # open enums accept any string
@@ -144,37 +154,63 @@ def _structure_enum(cls: type[_T]) -> Callable[[object, type], _T]:
 _Results = tuple[SpeakerSearchResult, ...]
 
 
-def _strict_array(base: Callable[[Any, Any], _Results]) -> Callable[[object, Any], _Results]:
+def _strict_array(
+    base: Callable[[Any, Any], _Results], item: Callable[[Any, Any], SpeakerSearchResult]
+) -> Callable[[object, Any], _Results]:
     # cattrs would iterate a string or an object's keys as if they were an array.
     def structure(value: object, type_: Any) -> _Results:  # noqa: ANN401 (cattrs hook signature)
         if not isinstance(value, list | tuple):
             raise _WrongType("an array", value)
+        # The hot loop of every response: well-formed items straight to cattrs' generated
+        # function; anything else goes through cattrs' own loop, which names the item.
+        if all(type(each) is dict for each in value):
+            try:
+                return tuple([item(each, SpeakerSearchResult) for each in value])
+            except Exception:  # noqa: BLE001, S110 (any failure: cattrs' loop re-reads and names it)
+                pass
         return base(value, type_)
 
     return structure
 
 
-def _build_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(float, _structure_float)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook(datetime, _structure_datetime)
+def _optional(inner: Callable[[Any, Any], _T], type_: Any) -> Callable[[object, Any], _T | None]:  # noqa: ANN401
+    # One call for X | None fields instead of cattrs' generic union dispatch.
+    def structure(value: object, _: object) -> _T | None:
+        return None if value is None else inner(value, type_)
+
+    return structure
+
+
+def _build_converter(*, detailed: bool = True) -> cattrs.Converter:
+    """The converter; ``detailed`` keeps per-field error notes (slower) to name faults."""
+    converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+
+    def register(type_: Any, hook: Callable[[Any, Any], Any]) -> None:  # noqa: ANN401
+        converter.register_structure_hook(type_, hook)
+        converter.register_structure_hook(type_ | None, _optional(hook, type_))
+
+    register(str, _structure_str)
+    register(float, _structure_float)
+    register(bool, _structure_bool)
+    register(datetime, _structure_datetime)
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     for enum in (SpeakerSearchTaskStatus, VoiceprintGenerationStatus):
-        converter.register_structure_hook(enum, _structure_enum(enum))
+        register(enum, _structure_enum(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
-    converter.register_structure_hook_func(
-        lambda type_: type_ == _Results,
-        _strict_array(converter.get_structure_hook(_Results)),
-    )
+    generated: dict[type, Callable[[Any, Any], Any]] = {}
     for model in _MODELS:
         renames: dict[str, Any] = {
             a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)
         }
-        converter.register_structure_hook(
-            model, _strict_object(make_dict_structure_fn(model, converter, **renames))
-        )
+        if model is SpeakerSearchDetails:  # its Results need the result hook, made just before
+            converter.register_structure_hook_func(
+                lambda type_: type_ == _Results,
+                _strict_array(
+                    converter.get_structure_hook(_Results), generated[SpeakerSearchResult]
+                ),
+            )
+        generated[model] = make_dict_structure_fn(model, converter, **renames)
+        register(model, _strict_object(generated[model]))
         converter.register_unstructure_hook(
             model, _dropping_none(make_dict_unstructure_fn(model, converter, **renames))
         )
@@ -200,6 +236,7 @@ def _dropping_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[
 
 
 _CONVERTER = _build_converter()
+_LEAN = _build_converter(detailed=False)
 _WIRE_NAMES: dict[type, dict[str, str]] = {
     model: {a.name: wire_name(a.name) for a in attrs.fields(model)} for model in _MODELS
 }
@@ -234,94 +271,6 @@ def _first_problem(  # noqa: PLR0911 (one return per kind of problem)
     return path, f"is invalid ({exc})"
 
 
-# --- the fast path for tasks -------------------------------------------------------
-# Every response goes through structure_task, and cattrs' general machinery (per-field
-# error bookkeeping, Optional dispatch, one hook call per value) cost about 30 us for a
-# finished task with 10 results: 0.16x botocore's own parse of the response, and most of
-# the typed client's per-call overhead (benchmarks/RESULTS.md). The fast path builds the
-# models directly, accepting only values of exactly the JSON types the service sends;
-# anything else raises _Unusual and the converter, still the one authority on what is
-# valid and on error messages, handles that response. Both build equal tasks for every
-# value the fast path accepts (the round-trip property tests run through it), so a
-# field added to a model must be added here too, or those tests fail.
-
-
-class _Unusual(Exception):  # a signal to fall back, not an error
-    """This value is not the common shape; let the converter handle it."""
-
-
-def _exact(value: object, kind: type[_T]) -> _T:
-    if type(value) is not kind:
-        raise _Unusual
-    return value  # checked just above
-
-
-def _optional(value: object, kind: type[_T]) -> _T | None:
-    return None if value is None else _exact(value, kind)
-
-
-def _optional_time(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if type(value) is not datetime and type(value) is not str:
-        raise _Unusual
-    return parse_timestamp(value)  # checked just above
-
-
-def _fast_results(value: object) -> tuple[SpeakerSearchResult, ...]:
-    results = []
-    for item in _exact(value, list):  # the checks are inline: this loop is the hot spot
-        if type(item) is not dict:
-            raise _Unusual
-        score, voice_profile_id = item.get("ConfidenceScore"), item.get("VoiceProfileId")
-        if type(score) is not float or type(voice_profile_id) is not str:
-            raise _Unusual
-        if not math.isfinite(score):
-            raise _Unusual
-        results.append(
-            SpeakerSearchResult(confidence_score=score, voice_profile_id=voice_profile_id)
-        )
-    return tuple(results)
-
-
-# Known values by dict lookup: calling an Enum class goes through Python-level code.
-_STATUSES = {member.value: member for member in SpeakerSearchTaskStatus}
-_VOICEPRINTS = {member.value: member for member in VoiceprintGenerationStatus}
-
-
-def _fast_task(data: Mapping[str, Any]) -> SpeakerSearchTask:
-    """The common, well-formed task; raises ``_Unusual`` (or a ``ValueError``) otherwise."""
-    call = _optional(data.get("CallDetails"), dict)
-    details = _optional(data.get("SpeakerSearchDetails"), dict)
-    voiceprint = None if details is None else details.get("VoiceprintGenerationStatus")
-    status = _exact(data.get("SpeakerSearchTaskStatus"), str)
-    return SpeakerSearchTask(
-        speaker_search_task_id=_exact(data.get("SpeakerSearchTaskId"), str),
-        speaker_search_task_status=_STATUSES.get(status) or SpeakerSearchTaskStatus(status),
-        call_details=None
-        if call is None
-        else CallDetails(
-            voice_connector_id=_optional(call.get("VoiceConnectorId"), str),
-            transaction_id=_optional(call.get("TransactionId"), str),
-            is_caller=_optional(call.get("IsCaller"), bool),
-        ),
-        speaker_search_details=None
-        if details is None
-        else SpeakerSearchDetails(
-            # Absent results are none; a null where the array belongs is the converter's.
-            results=_fast_results(details["Results"]) if "Results" in details else (),
-            voiceprint_generation_status=None
-            if voiceprint is None
-            else _VOICEPRINTS.get(_exact(voiceprint, str))
-            or VoiceprintGenerationStatus(voiceprint),
-        ),
-        created_timestamp=_optional_time(data.get("CreatedTimestamp")),
-        updated_timestamp=_optional_time(data.get("UpdatedTimestamp")),
-        started_timestamp=_optional_time(data.get("StartedTimestamp")),
-        status_message=_optional(data.get("StatusMessage"), str),
-    )
-
-
 def structure_task(
     data: Mapping[str, Any], *, path: str = "SpeakerSearchTask"
 ) -> SpeakerSearchTask:
@@ -335,10 +284,12 @@ def structure_task(
             f"The response's {path} is not a JSON object (got {_json_type(data)}).",
             field=path,
         )
+    # The lean converter reads well-formed responses; anything it rejects is read again
+    # by the detailed one, which finds and names the field at fault.
     try:
-        return _fast_task(data)
-    except (_Unusual, TypeError, ValueError):
-        pass  # not the common shape: the converter decides, and names what is wrong
+        return _LEAN.structure(dict(data), SpeakerSearchTask)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        pass
     try:
         return _CONVERTER.structure(dict(data), SpeakerSearchTask)
     except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:

@@ -6,6 +6,7 @@ from the wire form lives in :mod:`chime_speaker_search._convert`.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ import attrs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from types import ModuleType
 
     from typing_extensions import Self
 
@@ -27,6 +29,18 @@ __all__ = [
     "VoiceprintGenerationStatus",
     "best_match",
 ]
+
+
+@functools.cache
+def _conversion() -> ModuleType:
+    """The converter module, imported on first use (it imports this one), then cached.
+
+    A plain function-level import would cost a lookup through the import system on
+    every conversion, which is measurable on the per-response path.
+    """
+    from . import _convert  # noqa: PLC0415
+
+    return _convert
 
 
 class _OpenStrEnum(str, Enum):
@@ -223,15 +237,13 @@ class SpeakerSearchTask:
         Raises:
             MalformedResponseError: A required field is missing or has the wrong type.
         """
-        from ._convert import structure_task  # noqa: PLC0415 (models must not import the converter at import time)
-
-        return structure_task(data)
+        task: SpeakerSearchTask = _conversion().structure_task(data)
+        return task
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready wire form: PascalCase keys, ISO-8601 timestamps.
 
         Fields that are ``None`` are omitted, as the service omits them.
         """
-        from ._convert import unstructure_task  # noqa: PLC0415
-
-        return unstructure_task(self)
+        wire: dict[str, Any] = _conversion().unstructure_task(self)
+        return wire
