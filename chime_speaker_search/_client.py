@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import ipaddress
+import json
 import logging
 import random
 import threading
@@ -48,26 +49,48 @@ __all__ = ["SpeakerSearchClient"]
 logger = logging.getLogger("chime_speaker_search")
 
 SERVICE_NAME = "chime-sdk-voice"
-_EVENT_NAME = "before-call.chime-sdk-voice"
 # The smallest read timeout given to a request made with (almost) no budget left: the
 # one last poll at a wait's deadline still needs time for its answer to arrive.
 _MIN_READ_TIMEOUT = 0.5
 
-# The per-request read timeout for the request being made on this thread (or task).
-_read_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "chime_speaker_search_read_timeout", default=None
+
+class _Exchange:
+    """What the botocore hooks need to know of, and tell about, the request in flight."""
+
+    __slots__ = ("body", "read_timeout")
+
+    def __init__(self, read_timeout: float | None) -> None:
+        self.read_timeout = read_timeout
+        self.body: bytes | None = None
+
+
+# The exchange of the request being made on this thread (or task); botocore runs its
+# event handlers in the caller's thread, so the hooks below find it here.
+_exchange: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "chime_speaker_search_exchange", default=None
 )
 
 
 def _bound_read_timeout(context: dict[str, Any], **_: object) -> None:
     """Botocore ``before-call`` hook: bound this request by the caller's budget.
 
-    botocore >= 1.40 honours ``context["read_timeout"]`` per request; older versions
-    ignore it and use the client's configured read timeout.
+    botocore >= 1.43.72 honours ``context["read_timeout"]`` per request.
     """
-    timeout = _read_timeout.get()
-    if timeout is not None:
-        context["read_timeout"] = timeout
+    exchange = _exchange.get()
+    if exchange is not None and exchange.read_timeout is not None:
+        context["read_timeout"] = exchange.read_timeout
+
+
+def _capture_body(response_dict: Mapping[str, Any], **_: object) -> None:
+    """Botocore ``before-parse`` hook: keep a successful response's raw body.
+
+    botocore's parser coerces values to the model's types (``"yes"`` becomes ``False``
+    for a boolean) and fails with bare exceptions on some bodies; reading the JSON
+    ourselves lets the converter check every value's JSON type and name any fault.
+    """
+    exchange = _exchange.get()
+    if exchange is not None and 200 <= response_dict.get("status_code", 0) < 300:  # noqa: PLR2004
+        exchange.body = response_dict.get("body")
 
 
 _default_session: botocore.session.Session | None = None
@@ -177,6 +200,24 @@ def _transport_message(
     return f"{operation_name} {what}: {exc}. Check the network and the endpoint URL"
 
 
+def _json_body(body: bytes | None, operation_name: str) -> Mapping[str, Any]:
+    """The response's JSON object; an empty body (e.g. a 204) is an empty object."""
+    if not body:
+        return {}
+    try:
+        document = json.loads(body)
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise MalformedResponseError(
+            f"{operation_name} returned a body that is not JSON ({exc}). The service or a "
+            "proxy in between sent something unexpected."
+        ) from exc
+    if not isinstance(document, dict):
+        raise MalformedResponseError(
+            f"{operation_name} returned JSON that is not an object.", field="(response)"
+        )
+    return document
+
+
 def _service_error(exc: Exception, operation_name: str) -> ServiceError:
     """Map a botocore ``ClientError`` to the library's exception for its code."""
     response: Mapping[str, Any] = getattr(exc, "response", None) or {}
@@ -268,8 +309,14 @@ class SpeakerSearchClient:
             self._client = _create_client(session, region_name, endpoint_url, config)
             self._owns_client = True
         install_redaction()
-        self._client.meta.events.register(
-            _EVENT_NAME, _bound_read_timeout, unique_id="chime_speaker_search.read_timeout"
+        events = self._client.meta.events
+        events.register(
+            "before-call.chime-sdk-voice",
+            _bound_read_timeout,
+            unique_id="chime_speaker_search.read_timeout",
+        )
+        events.register(
+            "before-parse.chime-sdk-voice", _capture_body, unique_id="chime_speaker_search.body"
         )
         self._retry = retry
         self._clock: Clock = clock if clock is not None else SystemClock()
@@ -320,14 +367,12 @@ class SpeakerSearchClient:
             ParamValidationError,
         )
         from botocore.exceptions import ConnectionError as BotoConnectionError  # noqa: PLC0415
-        from botocore.parsers import ResponseParserError  # noqa: PLC0415
 
         def attempt(remaining: float | None) -> Mapping[str, Any]:
-            token = _read_timeout.set(
-                None if remaining is None else max(remaining, _MIN_READ_TIMEOUT)
-            )
+            exchange = _Exchange(None if remaining is None else max(remaining, _MIN_READ_TIMEOUT))
+            token = _exchange.set(exchange)
             try:
-                return method(**params)
+                method(**params)
             except ClientError as exc:
                 raise _service_error(exc, operation_name) from exc
             except (HTTPClientError, BotoConnectionError) as exc:
@@ -335,20 +380,19 @@ class SpeakerSearchClient:
                     _transport_message(operation_name, self.endpoint_url, exc, remaining),
                     operation_name=operation_name,
                 ) from exc
-            except (ResponseParserError, ValueError, TypeError, AttributeError, KeyError) as exc:
-                # botocore's parser fails with these bare errors on bodies that do not fit
-                # the service model (e.g. an object where a list belongs, a bad timestamp).
-                raise MalformedResponseError(
-                    f"{operation_name} returned a response botocore could not parse "
-                    f"({type(exc).__name__}: {exc}). The service or a proxy sent "
-                    "something unexpected"
-                ) from exc
             except ParamValidationError as exc:  # pragma: no cover (our checks run first)
                 raise InvalidParameterError(
                     [Violation(parameter="(request)", constraint=str(exc), value=params)]
                 ) from exc
+            except Exception:
+                # A response arrived but botocore's parser failed on it (it raises bare
+                # ValueError, AttributeError, RuntimeError... on bodies off the model):
+                # the raw body below says what is wrong. Anything else is not ours.
+                if exchange.body is None:
+                    raise
             finally:
-                _read_timeout.reset(token)
+                _exchange.reset(token)
+            return _json_body(exchange.body, operation_name)
 
         return call_with_retries(
             attempt,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
@@ -38,6 +38,7 @@ from ._models import (
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
+    as_utc,
 )
 from .errors import MalformedEventError, MalformedResponseError
 
@@ -93,7 +94,13 @@ def _structure_float(value: object, _: type) -> float:
         return value
     if type(value) is bool or not isinstance(value, (int, float)):
         raise _WrongType("a number", value)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        bits = int(value).bit_length()
+        raise ValueError(
+            f"expected a number within float range, got a {bits}-bit integer"
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"expected a finite number, got {value!r}")
     return number
@@ -106,7 +113,6 @@ def _structure_bool(value: object, _: type) -> bool:
 
 
 _FRACTION = re.compile(r"(\.\d+)")
-_ZERO = timedelta(0)  # made once: every timestamp of every response is compared with it
 
 
 def parse_timestamp(value: datetime | str) -> datetime:
@@ -122,12 +128,7 @@ def parse_timestamp(value: datetime | str) -> datetime:
         # Python 3.10's fromisoformat accepts only 3 or 6 fractional digits.
         text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
         value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    if value.utcoffset() == _ZERO and value.tzinfo is not timezone.utc:
-        # The same wall time in UTC; astimezone is twice as fast as replace(tzinfo=).
-        return value.astimezone(timezone.utc)
-    return value
+    return as_utc(value)  # type: ignore[return-value]  # not None: value is a datetime
 
 
 def _structure_datetime(value: object, _: type) -> datetime:

@@ -7,7 +7,7 @@ from the wire form lives in :mod:`chime_speaker_search._convert`.
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
     "VoiceprintGenerationStatus",
+    "as_utc",
     "best_match",
 ]
 
@@ -62,7 +63,8 @@ class _OpenStrEnum(str, Enum):
     @property
     def is_unknown(self) -> bool:
         """True for a value this version of the library does not know."""
-        return self._name_ not in type(self).__members__
+        # By value: an unknown string that happens to equal a member's *name* is unknown.
+        return self._value_ not in type(self)._value2member_map_
 
     def __str__(self) -> str:
         return str(self.value)
@@ -119,6 +121,42 @@ class CallLeg(str, Enum):
         return str(self.value)
 
 
+# Converters, so that a task built by hand equals its round trip through the wire form:
+# plain strings become enum members, lists become tuples, naive or zero-offset
+# datetimes become UTC. Each returns at once for values already in canonical form.
+
+
+def _as_task_status(value: str) -> SpeakerSearchTaskStatus:
+    if type(value) is SpeakerSearchTaskStatus:
+        return value
+    return SpeakerSearchTaskStatus(value)
+
+
+def _as_voiceprint_status(value: str | None) -> VoiceprintGenerationStatus | None:
+    if value is None or type(value) is VoiceprintGenerationStatus:
+        return value
+    return VoiceprintGenerationStatus(value)
+
+
+def _as_tuple(value: Iterable[SpeakerSearchResult]) -> tuple[SpeakerSearchResult, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
+_ZERO = timedelta(0)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Naive datetimes are taken as UTC; zero offsets become :data:`timezone.utc`."""
+    if value is None or value.tzinfo is timezone.utc:
+        return value
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    if value.utcoffset() == _ZERO:
+        # The same wall time in UTC; astimezone is faster than replace(tzinfo=) here.
+        return value.astimezone(timezone.utc)
+    return value
+
+
 @attrs.frozen(kw_only=True)
 class SpeakerSearchResult:
     """One enrolled voice profile that matched the speaker.
@@ -154,8 +192,10 @@ class SpeakerSearchDetails:
         voiceprint_generation_status: Whether a voiceprint of the speaker was made.
     """
 
-    results: tuple[SpeakerSearchResult, ...] = ()
-    voiceprint_generation_status: VoiceprintGenerationStatus | None = None
+    results: tuple[SpeakerSearchResult, ...] = attrs.field(default=(), converter=_as_tuple)
+    voiceprint_generation_status: VoiceprintGenerationStatus | None = attrs.field(
+        default=None, converter=_as_voiceprint_status
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -189,12 +229,12 @@ class SpeakerSearchTask:
     """
 
     speaker_search_task_id: str
-    speaker_search_task_status: SpeakerSearchTaskStatus
+    speaker_search_task_status: SpeakerSearchTaskStatus = attrs.field(converter=_as_task_status)
     call_details: CallDetails | None = None
     speaker_search_details: SpeakerSearchDetails | None = None
-    created_timestamp: datetime | None = None
-    updated_timestamp: datetime | None = None
-    started_timestamp: datetime | None = None
+    created_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+    updated_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+    started_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
     status_message: str | None = None
 
     @property

@@ -349,7 +349,7 @@ def test_response_that_is_not_json_is_malformed(
     client: SpeakerSearchClient, scripted: ScriptedServer
 ) -> None:
     scripted.script(Reply(body=b"<html>gateway</html>"))
-    with pytest.raises(MalformedResponseError):
+    with pytest.raises(MalformedResponseError, match="not JSON"):
         client.get_speaker_search_task(**GET)
 
 
@@ -520,21 +520,46 @@ def test_response_json_round_trips_through_to_dict(
 
 
 @pytest.mark.parametrize(
-    "task",
+    ("task", "field"),
     [
-        {**TASK, "CreatedTimestamp": "garbage"},
-        {**TASK, "SpeakerSearchDetails": {"Results": {"a": 1}}},
-        [1, 2],
+        # botocore's parser fails on these with bare errors...
+        ({**TASK, "CreatedTimestamp": "garbage"}, "SpeakerSearchTask.CreatedTimestamp"),
+        (
+            {**TASK, "SpeakerSearchDetails": {"Results": {"a": 1}}},
+            "SpeakerSearchTask.SpeakerSearchDetails.Results",
+        ),
+        ({**TASK, "StartedTimestamp": 6.7e16}, "SpeakerSearchTask.StartedTimestamp"),
+        ([1, 2], "SpeakerSearchTask"),
+        # ...and silently coerces these to the model's types.
+        ({**TASK, "CallDetails": {"IsCaller": "yes"}}, "SpeakerSearchTask.CallDetails.IsCaller"),
+        (
+            {
+                **TASK,
+                "SpeakerSearchDetails": {
+                    "Results": [{"ConfidenceScore": "0.9", "VoiceProfileId": "p"}]
+                },
+            },
+            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore",
+        ),
+        ({**TASK, "CreatedTimestamp": True}, "SpeakerSearchTask.CreatedTimestamp"),
     ],
 )
-def test_bodies_botocore_cannot_parse_are_malformed_not_bare_errors(
-    client: SpeakerSearchClient, scripted: ScriptedServer, task: object
+def test_bodies_off_the_model_are_malformed_naming_the_field(
+    client: SpeakerSearchClient, scripted: ScriptedServer, task: object, field: str
 ) -> None:
     scripted.script(Reply(body={"SpeakerSearchTask": task}))
-    with pytest.raises(MalformedResponseError, match="could not parse") as caught:
+    with pytest.raises(MalformedResponseError) as caught:
         client.get_speaker_search_task(**GET)
-    assert caught.value.__cause__ is not None
+    assert caught.value.field == field
     assert len(scripted.requests) == 1  # not retried: the same request would get the same
+
+
+def test_a_json_array_body_is_malformed(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.script(Reply(body=[{"SpeakerSearchTask": TASK}]))
+    with pytest.raises(MalformedResponseError, match="not an object"):
+        client.get_speaker_search_task(**GET)
 
 
 def test_retry_after_as_http_date(
