@@ -43,7 +43,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     import boto3
-    import botocore.session
     from typing_extensions import Self
 
     from ._models import SpeakerSearchTask
@@ -609,6 +608,10 @@ class _Run:
         return EXIT_FAILED
 
     def timed_out(self, error: WaitTimeoutError, voice_connector_id: str, task_id: str) -> int:
+        if error.task is None and isinstance(error.__cause__, TransportError):
+            # Not one poll got through: the service is unreachable, not the task slow.
+            self.error(f"{error.__cause__} (gave up after {error.elapsed:.1f}s, --timeout)")
+            return EXIT_TRANSPORT_ERROR
         status = error.task.speaker_search_task_status.value if error.task else "unknown"
         self.error(
             f"speaker search task {task_id} was still {status} after {error.elapsed:.1f}s "
@@ -819,17 +822,9 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _demo_session() -> botocore.session.Session:
-    import botocore.session  # noqa: PLC0415
-
-    session = botocore.session.get_session()
-    # The emulator needs signed requests, not real credentials: the demo never
-    # touches the user's AWS configuration.
-    session.set_credentials("demo-access-key", "demo-secret-key")
-    return session
-
-
 def _cmd_demo(run: _Run) -> int:
+    from .testing._session import offline_session  # noqa: PLC0415 (only the demo needs it)
+
     _no_service_options(run)
     service, seed = _start_emulator(time_scale=run.args.time_scale)
     out = run.stdout
@@ -841,7 +836,8 @@ def _cmd_demo(run: _Run) -> int:
         client = SpeakerSearchClient(
             region_name=service.region_name,
             endpoint_url=service.endpoint_url,
-            session=_demo_session(),
+            # Signed with dummy credentials; the user's AWS set-up is never read.
+            session=offline_session("demo-access-key", "demo-secret-key"),
             retry=RetryPolicy(max_attempts=run.args.max_attempts),
         )
         with client, _Progress(run.console, client) as progress:

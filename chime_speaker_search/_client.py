@@ -16,12 +16,12 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
-from ._clock import SystemClock, to_seconds
+from ._clock import SystemClock
 from ._convert import parse_timestamp, structure_task
 from ._logging import install_redaction
 from ._retry import RetryPolicy, call_with_retries
 from ._validation import check_get, check_start
-from ._wait import PollPolicy, wait_for_task
+from ._wait import PollPolicy, check_wait_arguments, wait_for_task
 from .errors import (
     InvalidParameterError,
     MalformedResponseError,
@@ -97,16 +97,25 @@ _default_session: botocore.session.Session | None = None
 _default_session_lock = threading.Lock()
 
 
-@functools.cache
-def _no_botocore_retries() -> botocore.config.Config:
-    """One retry authority: botocore makes exactly one request per call, ours decides.
+# botocore waits 60 s for a connection by default. botocore has no per-request connect
+# timeout (the budget left bounds only the read), so a shorter default is what keeps a
+# blackholed endpoint from holding a call or a wait far past its budget.
+DEFAULT_CONNECT_TIMEOUT = 10.0
 
-    Made once: a ``Config`` takes about 100 us to build, a measurable share of creating
-    a client. botocore never mutates it (``merge`` returns a new one).
+
+@functools.cache
+def _configs() -> tuple[botocore.config.Config, botocore.config.Config]:
+    """(our defaults, what we impose), made once: a ``Config`` takes ~100 us to build.
+
+    What we impose is the single retry authority: botocore makes exactly one request per
+    attempt, and the RetryPolicy decides about the next. botocore never mutates a
+    ``Config`` (``merge`` returns a new one), so sharing them is safe.
     """
     from botocore.config import Config  # noqa: PLC0415 (botocore is imported when first needed)
 
-    return Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    imposed = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    defaults = Config(connect_timeout=DEFAULT_CONNECT_TIMEOUT).merge(imposed)
+    return defaults, imposed
 
 
 def _create_client(
@@ -115,13 +124,13 @@ def _create_client(
     endpoint_url: str | None,
     config: botocore.config.Config | None,
 ) -> ChimeSDKVoiceClient:
-    ours = _no_botocore_retries()
+    defaults, imposed = _configs()
     if config is not None and config.retries:  # type: ignore[attr-defined]
         logger.debug(
             "Ignoring retries=%r in config: RetryPolicy is the retry authority",
             config.retries,  # type: ignore[attr-defined]
         )
-    merged = ours if config is None else config.merge(ours)
+    merged = defaults if config is None else defaults.merge(config).merge(imposed)
     kwargs: dict[str, Any] = {
         "region_name": region_name,
         "endpoint_url": endpoint_url,
@@ -568,7 +577,8 @@ class SpeakerSearchClient:
         )
         return wait_for_task(
             lambda deadline: self._get(params, deadline),
-            timeout=to_seconds(timeout),
+            task_id=params["SpeakerSearchTaskId"],
+            timeout=check_wait_arguments(timeout, poll, on_update),
             poll=poll,
             clock=self._clock,
             jitter=self._jitter,
@@ -596,6 +606,8 @@ class SpeakerSearchClient:
         ``timeout`` covers the waiting after the start; the task the start returned is
         reported to ``on_update`` first.
         """
+        # The waiting arguments are checked first: a bad one must not leave a task behind.
+        check_wait_arguments(timeout, poll, on_update)
         task = self.start_speaker_search_task(
             voice_connector_id=voice_connector_id,
             transaction_id=transaction_id,

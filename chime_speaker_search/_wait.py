@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import attrs
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from ._clock import Clock
     from ._models import SpeakerSearchTask
 
-__all__ = ["PollPolicy", "wait_for_task"]
+__all__ = ["PollPolicy", "check_wait_arguments", "wait_for_task"]
 
 logger = logging.getLogger("chime_speaker_search")
 
@@ -68,9 +70,34 @@ def _describe(task: SpeakerSearchTask) -> str:
     return f"Speaker search task {task.speaker_search_task_id}"
 
 
+def check_wait_arguments(
+    timeout: float | timedelta,
+    poll: object,
+    on_update: object,
+) -> float:
+    """Check ``wait``'s own arguments before anything is sent; return the timeout in seconds.
+
+    Raises:
+        TypeError: ``poll`` is not a ``PollPolicy``, ``on_update`` is not callable, or
+            ``timeout`` is not a number or ``timedelta``.
+        ValueError: ``timeout`` is negative or not finite.
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float | timedelta):
+        raise TypeError(f"timeout must be seconds or a timedelta, got {timeout!r}")
+    seconds = to_seconds(timeout)
+    if not 0 <= seconds < math.inf:
+        raise ValueError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
+    if not isinstance(poll, PollPolicy):
+        raise TypeError(f"poll must be a PollPolicy, got {poll!r}")
+    if on_update is not None and not callable(on_update):
+        raise TypeError(f"on_update must be callable or None, got {on_update!r}")
+    return seconds
+
+
 def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
     get: Callable[[float], SpeakerSearchTask],
     *,
+    task_id: str,
     timeout: float,
     poll: PollPolicy,
     clock: Clock,
@@ -84,7 +111,8 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
     Args:
         get: Fetches the task; receives the ``clock.monotonic()`` deadline so its own
             retries stay within the wait's budget.
-        timeout: Budget in seconds for the whole wait.
+        task_id: The task's id, for messages.
+        timeout: Budget in seconds for the whole wait (checked: see ``check_wait_arguments``).
         poll: Delays between polls.
         clock: Time source and sleeper.
         jitter: Source of samples in [0, 1).
@@ -92,8 +120,6 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
         raise_on_failure: Raise ``TaskFailedError`` for FAILED and STOPPED.
         first: A task already in hand (from a start), observed before the first sleep.
     """
-    if not timeout >= 0:
-        raise ValueError(f"timeout must be >= 0 seconds, got {timeout!r}")
     start = clock.monotonic()
     deadline = start + timeout
     seen: SpeakerSearchTaskStatus | None = None
@@ -118,8 +144,8 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
             state = f"was still {task.speaker_search_task_status.value}"
         because = f" (the last poll failed: {cause})" if cause is not None else ""
         error = WaitTimeoutError(
-            f"Speaker search task {state} after {elapsed:.1f}s (timeout {timeout:g}s){because}. "
-            "Call wait() again to keep waiting.",
+            f"Speaker search task {task_id} {state} after {elapsed:.1f}s (timeout {timeout:g}s)"
+            f"{because}. Call wait() again to keep waiting.",
             task=task,
             elapsed=elapsed,
         )

@@ -746,6 +746,7 @@ def test_emulator_and_demo_refuse_service_options() -> None:
 def test_demo_in_process_prints_the_typed_result(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_PROFILE", "a-profile-that-does-not-exist")  # ignored by the demo
     result = run("demo", "--time-scale", "100")
     assert result.code == 0
     assert re.search(r"^Status:\s+SUCCEEDED$", result.out, re.MULTILINE)
@@ -847,3 +848,31 @@ def test_subprocess_sigint_during_wait_exits_130_and_prints_the_resume_command(
         "wait",
         *world.task_args(task_id),
     ]
+
+
+def test_wait_on_an_unreachable_endpoint_exits_5_with_the_cause() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run(
+        "--endpoint-url",
+        f"http://127.0.0.1:{port}",
+        "--max-attempts",
+        "1",
+        "--region",
+        "us-east-1",
+        "wait",
+        "--voice-connector-id",
+        "vc",
+        "--speaker-search-task-id",
+        "t",
+        "--timeout",
+        "0.5",
+        "--poll-min",
+        "0.1",
+        "--poll-max",
+        "0.1",
+    )
+    assert result.code == 5
+    assert "could not reach" in result.err
+    assert "Traceback" not in result.err

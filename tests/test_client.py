@@ -592,3 +592,17 @@ def test_properties_and_botocore_client_are_exposed(
     assert client.retry_policy == RetryPolicy()
     assert client.endpoint_url == scripted.endpoint_url
     assert client.region_name == "us-east-1"
+
+
+def test_library_made_client_connects_within_ten_seconds_unless_told(
+    scripted: ScriptedServer,
+) -> None:
+    default = SpeakerSearchClient(endpoint_url=scripted.endpoint_url, region_name="us-east-1")
+    told = SpeakerSearchClient(
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
+        config=Config(connect_timeout=3),
+    )
+    assert default.botocore_client.meta.config.connect_timeout == 10.0  # type: ignore[attr-defined]
+    assert told.botocore_client.meta.config.connect_timeout == 3  # type: ignore[attr-defined]
+    assert told.botocore_client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]

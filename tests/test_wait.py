@@ -198,3 +198,41 @@ def test_poll_policy_delays_and_validation() -> None:
         PollPolicy(min_delay=5, max_delay=1)
     with pytest.raises(ValueError, match="min_delay"):
         PollPolicy(min_delay=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"timeout": -1}, ValueError),
+        ({"timeout": float("nan")}, ValueError),
+        ({"timeout": float("inf")}, ValueError),
+        ({"timeout": "60"}, TypeError),
+        ({"timeout": True}, TypeError),
+        ({"poll": 5}, TypeError),
+        ({"on_update": "print"}, TypeError),
+    ],
+)
+def test_bad_wait_arguments_fail_before_anything_is_sent(
+    client: SpeakerSearchClient,
+    scripted: ScriptedServer,
+    kwargs: dict[str, object],
+    error: type[Exception],
+) -> None:
+    with pytest.raises(error):
+        client.start_and_wait(
+            voice_connector_id=VC,
+            transaction_id="tx",
+            voice_profile_domain_id="d",
+            **kwargs,  # type: ignore[arg-type]
+        )
+    with pytest.raises(error):
+        client.wait(**IDS, **kwargs)  # type: ignore[arg-type]
+    assert scripted.requests == []  # in particular, no task was started
+
+
+def test_timeout_message_names_the_task(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.default = error("ServiceUnavailableException", 503)
+    with pytest.raises(WaitTimeoutError, match=TASK["SpeakerSearchTaskId"]):
+        client.wait(**IDS, timeout=1)

@@ -13,6 +13,7 @@ import pytest
 from chime_speaker_search._clock import ManualClock
 
 from ._service import LocalSpeakerSearchService
+from ._session import offline_session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,18 +45,12 @@ def speaker_search_client(
     at once while the task goes through its whole life, and retry backoffs take no
     real time. It ignores the environment's AWS profiles and credentials.
     """
-    import botocore.session  # noqa: PLC0415 (only the fixture needs botocore's session)
-
     from chime_speaker_search._client import SpeakerSearchClient  # noqa: PLC0415 (avoid a cycle at import)
 
-    session = botocore.session.Session()
-    # A profile named in the environment may not exist here; the emulator needs none.
-    session.set_config_variable("profile", None)
-    session.set_credentials("testing", "testing-secret")
     client = SpeakerSearchClient(
         region_name=speaker_search_service.region_name,
         endpoint_url=speaker_search_service.endpoint_url,
-        session=session,
+        session=offline_session(),
         clock=speaker_search_service.clock,
     )
     with client:
