@@ -122,13 +122,21 @@ def parse_timestamp(value: datetime | str) -> datetime:
     :data:`datetime.timezone.utc` so equal instants compare and print alike.
     """
     if isinstance(value, str):
-        text = value.strip()
-        if text[-1:] in "zZ" and text:
-            text = text[:-1] + "+00:00"
-        # Python 3.10's fromisoformat accepts only 3 or 6 fractional digits.
-        text = _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
-        value = datetime.fromisoformat(text)
+        text = value
+        try:  # Python >= 3.11 reads the service's form ("...T13:00:00.000Z") directly
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            value = datetime.fromisoformat(_normalise_iso(text))
     return as_utc(value)  # type: ignore[return-value]  # not None: value is a datetime
+
+
+def _normalise_iso(text: str) -> str:
+    """Rewrite ISO-8601 forms Python 3.10's ``fromisoformat`` rejects into ones it reads."""
+    text = text.strip()
+    if text[-1:] in "zZ" and text:
+        text = text[:-1] + "+00:00"
+    # Python 3.10 accepts only 3 or 6 fractional digits.
+    return _FRACTION.sub(lambda m: (m.group(1) + "000000")[:7], text, count=1)
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
@@ -288,7 +296,7 @@ def structure_task(
     # The lean converter reads well-formed responses; anything it rejects is read again
     # by the detailed one, which finds and names the field at fault.
     try:
-        return _LEAN.structure(dict(data), SpeakerSearchTask)
+        return _LEAN.structure(data if type(data) is dict else dict(data), SpeakerSearchTask)
     except (TypeError, ValueError, KeyError, AttributeError):
         pass
     try:

@@ -167,6 +167,18 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
             error.attempts = attempts
             raise
 
+    # Most calls succeed at once, and setting up tenacity's loop cost about 17 us a call,
+    # a third of the client's per-call overhead (benchmarks/RESULTS.md). So the first
+    # attempt is made here; only a failure that may be retried enters the loop, which
+    # starts by re-raising that failure as its own attempt 1, so its stop, wait and
+    # logging decisions are exactly those it would have made running attempt 1 itself.
+    try:
+        return one_attempt()
+    except (ServiceError, TransportError) as error:
+        if not is_retryable(error):
+            raise
+        first_failure: ServiceError | TransportError = error
+
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         return policy.backoff(
@@ -211,18 +223,6 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
             policy.max_attempts,
             code,
         )
-
-    # Most calls succeed at once, and setting up tenacity's loop cost about 17 us a call,
-    # a third of the client's per-call overhead (benchmarks/RESULTS.md). So the first
-    # attempt is made here; only a failure that may be retried enters the loop, which
-    # starts by re-raising that failure as its own attempt 1, so its stop, wait and
-    # logging decisions are exactly those it would have made running attempt 1 itself.
-    try:
-        return one_attempt()
-    except (ServiceError, TransportError) as error:
-        if not is_retryable(error):
-            raise
-        first_failure: ServiceError | TransportError = error
 
     replayed = False
 
