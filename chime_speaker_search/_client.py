@@ -11,6 +11,7 @@ import random
 import threading
 import uuid
 import warnings
+import weakref
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -143,13 +144,45 @@ def _create_client(
                 import botocore.session  # noqa: PLC0415
 
                 _default_session = botocore.session.get_session()
+            _prepare_session(_default_session)
             # Sessions are not thread-safe for creating clients; the lock serialises it.
             return cast(
                 "ChimeSDKVoiceClient", _default_session.create_client(SERVICE_NAME, **kwargs)
             )
+    _prepare_session(session)
     if hasattr(session, "create_client"):
         return cast("ChimeSDKVoiceClient", session.create_client(SERVICE_NAME, **kwargs))
     return session.client(SERVICE_NAME, **kwargs)  # type: ignore[no-any-return,call-overload]
+
+
+# Sessions whose event system has our hooks; clients made from them inherit the hooks.
+# Registering on each client instead costs ~60 us a hook (botocore's event aliasing).
+_prepared: weakref.WeakSet[object] = weakref.WeakSet()
+_prepared_lock = threading.Lock()
+
+
+def _prepare_session(session: boto3.Session | botocore.session.Session) -> None:
+    """Register our hooks on a session once; they act only inside this library's calls."""
+    with _prepared_lock:
+        if session in _prepared:
+            return
+        # boto3's Session exposes the botocore session's emitter as `events`.
+        events = (
+            session.events if hasattr(session, "events") else session.get_component("event_emitter")
+        )
+        _register_hooks(events)
+        _prepared.add(session)
+
+
+def _register_hooks(events: Any) -> None:  # noqa: ANN401 (botocore's emitter is untyped)
+    events.register(
+        "before-call.chime-sdk-voice",
+        _bound_read_timeout,
+        unique_id="chime_speaker_search.read_timeout",
+    )
+    events.register(
+        "before-parse.chime-sdk-voice", _capture_body, unique_id="chime_speaker_search.body"
+    )
 
 
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -311,6 +344,8 @@ class SpeakerSearchClient:
                     f"pass either client= or {', '.join(given)}=, not both: a ready client "
                     "already has its region, endpoint, credentials and config"
                 )
+            # A client made by the caller did not inherit our hooks from a session.
+            _register_hooks(client.meta.events)
             self._client = client
             self._owns_client = False
         else:
@@ -318,15 +353,6 @@ class SpeakerSearchClient:
             self._client = _create_client(session, region_name, endpoint_url, config)
             self._owns_client = True
         install_redaction()
-        events = self._client.meta.events
-        events.register(
-            "before-call.chime-sdk-voice",
-            _bound_read_timeout,
-            unique_id="chime_speaker_search.read_timeout",
-        )
-        events.register(
-            "before-parse.chime-sdk-voice", _capture_body, unique_id="chime_speaker_search.body"
-        )
         self._retry = retry
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._jitter = jitter if jitter is not None else random.random

@@ -606,3 +606,29 @@ def test_library_made_client_connects_within_ten_seconds_unless_told(
     assert default.botocore_client.meta.config.connect_timeout == 10.0  # type: ignore[attr-defined]
     assert told.botocore_client.meta.config.connect_timeout == 3  # type: ignore[attr-defined]
     assert told.botocore_client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
+
+
+def test_a_passed_in_client_gets_the_same_strict_reading(scripted: ScriptedServer) -> None:
+    """Hooks reach clients made outside the library too (not inherited from a session)."""
+    raw = boto3.client(
+        "chime-sdk-voice", endpoint_url=scripted.endpoint_url, region_name="us-east-1"
+    )
+    scripted.script(Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}}))
+    with pytest.raises(MalformedResponseError) as caught:
+        SpeakerSearchClient(client=raw).get_speaker_search_task(**GET)
+    assert caught.value.field == "SpeakerSearchTask.CallDetails.IsCaller"
+
+
+def test_sessions_are_prepared_once_and_their_clients_inherit_the_hooks(
+    scripted: ScriptedServer,
+) -> None:
+    session = boto3.Session(
+        aws_access_key_id="AKID", aws_secret_access_key="s", region_name="us-east-1"
+    )
+    for _ in range(2):
+        client = SpeakerSearchClient(session=session, endpoint_url=scripted.endpoint_url)
+        scripted.script(
+            Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}})
+        )
+        with pytest.raises(MalformedResponseError):
+            client.get_speaker_search_task(**GET)
