@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import attrs
 
@@ -26,6 +26,8 @@ from ._models import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from typing_extensions import Self
 
 __all__ = [
     "EventSpeakerSearchDetails",
@@ -178,13 +180,36 @@ class VoiceAnalyticsStatusDetail:
     speaker_search_results: PostCallSpeakerSearchSummary | None = None
 
 
+@attrs.frozen(kw_only=True)
 class _Envelope:
-    """Behaviour shared by both event classes (attrs fields are declared on each)."""
+    """The EventBridge envelope and the behaviour both event classes share."""
 
-    __slots__ = ()
     detail_type: ClassVar[str]
-    id: str | None
-    time: datetime | None
+
+    id: str | None = None
+    time: datetime | None = None
+    source: str | None = None
+    account: str | None = None
+    region: str | None = None
+    version: str | None = None
+    resources: tuple[str, ...] = ()
+    service_type: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build the event from its EventBridge wire form.
+
+        Args:
+            data: The EventBridge event; its ``detail-type`` must be this class's.
+
+        Raises:
+            MalformedEventError: naming the first field that does not fit.
+        """
+        from ._convert import structure_event  # noqa: PLC0415 (models must not import the converter at import time)
+
+        # structure_event is typed per concrete class; Self is one of them.
+        event: Self = structure_event(data, cast("Any", cls))
+        return event
 
     @property
     def idempotency_key(self) -> str:
@@ -234,14 +259,6 @@ class SpeakerSearchStatusEvent(_Envelope):
     detail_type: ClassVar[str] = "SpeakerSearchStatus"
 
     detail: SpeakerSearchStatusDetail
-    id: str | None = None
-    time: datetime | None = None
-    source: str | None = None
-    account: str | None = None
-    region: str | None = None
-    version: str | None = None
-    resources: tuple[str, ...] = ()
-    service_type: str | None = None
 
     @property
     def task_id(self) -> str:
@@ -290,20 +307,6 @@ class SpeakerSearchStatusEvent(_Envelope):
         """
         return best_match(self.results, min_confidence)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> SpeakerSearchStatusEvent:
-        """Build the event from its EventBridge wire form.
-
-        Args:
-            data: The EventBridge event (``detail-type`` must be ``SpeakerSearchStatus``).
-
-        Raises:
-            MalformedEventError: naming the first field that does not fit.
-        """
-        from ._convert import structure_event  # noqa: PLC0415
-
-        return structure_event(data, cls)
-
 
 @attrs.frozen(kw_only=True)
 class VoiceAnalyticsStatusEvent(_Envelope):
@@ -324,33 +327,11 @@ class VoiceAnalyticsStatusEvent(_Envelope):
     detail_type: ClassVar[str] = "VoiceAnalyticsStatus"
 
     detail: VoiceAnalyticsStatusDetail
-    id: str | None = None
-    time: datetime | None = None
-    source: str | None = None
-    account: str | None = None
-    region: str | None = None
-    version: str | None = None
-    resources: tuple[str, ...] = ()
-    service_type: str | None = None
 
     @property
     def detail_status(self) -> VoiceAnalyticsEventStatus:
         """Shorthand for ``detail.detail_status``."""
         return self.detail.detail_status
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> VoiceAnalyticsStatusEvent:
-        """Build the event from its EventBridge wire form.
-
-        Args:
-            data: The EventBridge event (``detail-type`` must be ``VoiceAnalyticsStatus``).
-
-        Raises:
-            MalformedEventError: naming the first field that does not fit.
-        """
-        from ._convert import structure_event  # noqa: PLC0415
-
-        return structure_event(data, cls)
 
 
 Event = SpeakerSearchStatusEvent | VoiceAnalyticsStatusEvent

@@ -776,7 +776,7 @@ def test_models_are_frozen_keyword_only_values() -> None:
     assert attrs.evolve(event, id="e-2").idempotency_key == "e-2"
     assert len({event, SpeakerSearchStatusEvent(detail=detail, id="e-1")}) == 1
     with pytest.raises(TypeError):
-        SpeakerSearchStatusEvent(detail)  # type: ignore[call-arg]
+        SpeakerSearchStatusEvent(detail)  # type: ignore[call-arg, arg-type]
     # A non-UTC time keeps its offset on the wire.
     local = attrs.evolve(event, time=datetime(2024, 1, 1, 9, tzinfo=timezone(timedelta(hours=2))))
     assert local.to_dict()["time"] == "2024-01-01T09:00:00+02:00"
