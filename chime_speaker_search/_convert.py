@@ -190,9 +190,10 @@ def _optional(inner: Callable[[Any, Any], _T], type_: Any) -> Callable[[object, 
     return structure
 
 
-def _build_converter(*, detailed: bool = True) -> cattrs.Converter:
-    """The converter; ``detailed`` keeps per-field error notes (slower) to name faults."""
-    converter = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+def _build_converter() -> cattrs.Converter:
+    # Detailed validation keeps per-field error notes, from which faults are named; a
+    # converter without them was measured only ~8% faster once the hooks below exist.
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
 
     def register(type_: Any, hook: Callable[[Any, Any], Any]) -> None:  # noqa: ANN401
         converter.register_structure_hook(type_, hook)
@@ -245,7 +246,6 @@ def _dropping_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[
 
 
 _CONVERTER = _build_converter()
-_LEAN = _build_converter(detailed=False)
 _WIRE_NAMES: dict[type, dict[str, str]] = {
     model: {a.name: wire_name(a.name) for a in attrs.fields(model)} for model in _MODELS
 }
@@ -293,14 +293,8 @@ def structure_task(
             f"The response's {path} is not a JSON object (got {_json_type(data)}).",
             field=path,
         )
-    # The lean converter reads well-formed responses; anything it rejects is read again
-    # by the detailed one, which finds and names the field at fault.
     try:
-        return _LEAN.structure(data if type(data) is dict else dict(data), SpeakerSearchTask)
-    except (TypeError, ValueError, KeyError, AttributeError):
-        pass
-    try:
-        return _CONVERTER.structure(dict(data), SpeakerSearchTask)
+        return _CONVERTER.structure(data if type(data) is dict else dict(data), SpeakerSearchTask)
     except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
         field, problem = _first_problem(exc, path)
         raise MalformedResponseError(
