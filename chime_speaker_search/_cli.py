@@ -122,24 +122,24 @@ class _UsageError(Exception):
 # --- argument parsing -------------------------------------------------------------------
 
 
-def _positive_float(text: str) -> float:
+def _seconds(text: str, *, zero_allowed: bool) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    in_range = value >= 0 if zero_allowed else value > 0  # False for NaN too
+    if not in_range or value == float("inf"):
+        rule = "zero or more" if zero_allowed else "a positive number"
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
     return value
+
+
+def _positive_float(text: str) -> float:
+    return _seconds(text, zero_allowed=False)
 
 
 def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be zero or more, got {text!r}")
-    return value
+    return _seconds(text, zero_allowed=True)
 
 
 def _attempts(text: str) -> int:
