@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._client import SpeakerSearchClient
+from ._clock import Clock, SystemClock
 from ._event_models import (
     EventSpeakerSearchDetails,
     PostCallSpeakerSearchSummary,
@@ -54,6 +55,7 @@ from .errors import (
     MalformedEventError,
     MalformedResponseError,
     NotFoundException,
+    OutcomeUnknownError,
     ResourceLimitExceededException,
     ServiceError,
     ServiceFailureException,
@@ -76,6 +78,7 @@ __all__ = [
     "BadRequestException",
     "CallDetails",
     "CallLeg",
+    "Clock",
     "ConflictException",
     "EventSpeakerSearchDetails",
     "ForbiddenException",
@@ -84,6 +87,7 @@ __all__ = [
     "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
+    "OutcomeUnknownError",
     "PollPolicy",
     "PostCallSpeakerSearchSummary",
     "ResourceLimitExceededException",
@@ -101,6 +105,7 @@ __all__ = [
     "SpeakerSearchStatusEvent",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
+    "SystemClock",
     "TaskFailedError",
     "ThrottledClientException",
     "TransportError",
