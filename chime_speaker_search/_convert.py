@@ -163,20 +163,11 @@ def _structure_enum(cls: type[_T]) -> Callable[[object, type], _T]:
 _Results = tuple[SpeakerSearchResult, ...]
 
 
-def _strict_array(
-    base: Callable[[Any, Any], _Results], item: Callable[[Any, Any], SpeakerSearchResult]
-) -> Callable[[object, Any], _Results]:
+def _strict_array(base: Callable[[Any, Any], _Results]) -> Callable[[object, Any], _Results]:
     # cattrs would iterate a string or an object's keys as if they were an array.
     def structure(value: object, type_: Any) -> _Results:  # noqa: ANN401 (cattrs hook signature)
         if not isinstance(value, list | tuple):
             raise _WrongType("an array", value)
-        # The hot loop of every response: well-formed items straight to cattrs' generated
-        # function; anything else goes through cattrs' own loop, which names the item.
-        if all(type(each) is dict for each in value):
-            try:
-                return tuple([item(each, SpeakerSearchResult) for each in value])
-            except Exception:  # noqa: BLE001, S110 (any failure: cattrs' loop re-reads and names it)
-                pass
         return base(value, type_)
 
     return structure
@@ -207,7 +198,6 @@ def _build_converter() -> cattrs.Converter:
     for enum in (SpeakerSearchTaskStatus, VoiceprintGenerationStatus):
         register(enum, _structure_enum(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
-    generated: dict[type, Callable[[Any, Any], Any]] = {}
     for model in _MODELS:
         renames: dict[str, Any] = {
             a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)
@@ -215,12 +205,9 @@ def _build_converter() -> cattrs.Converter:
         if model is SpeakerSearchDetails:  # its Results need the result hook, made just before
             converter.register_structure_hook_func(
                 lambda type_: type_ == _Results,
-                _strict_array(
-                    converter.get_structure_hook(_Results), generated[SpeakerSearchResult]
-                ),
+                _strict_array(converter.get_structure_hook(_Results)),
             )
-        generated[model] = make_dict_structure_fn(model, converter, **renames)
-        register(model, _strict_object(generated[model]))
+        register(model, _strict_object(make_dict_structure_fn(model, converter, **renames)))
         converter.register_unstructure_hook(
             model, _dropping_none(make_dict_unstructure_fn(model, converter, **renames))
         )
