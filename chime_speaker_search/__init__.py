@@ -25,6 +25,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._events import (
     deduplicate_events,
@@ -110,6 +111,7 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
     "WaitTimeoutError",
     "deduplicate_events",
