@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._client import SpeakerSearchClient
+from ._clock import Clock, SystemClock
 from ._event_models import (
     EventSpeakerSearchDetails,
     PostCallSpeakerSearchSummary,
@@ -55,6 +56,7 @@ from .errors import (
     MalformedEventError,
     MalformedResponseError,
     NotFoundException,
+    OutcomeUnknownError,
     ResourceLimitExceededException,
     ServiceError,
     ServiceFailureException,
@@ -77,6 +79,7 @@ __all__ = [
     "BadRequestException",
     "CallDetails",
     "CallLeg",
+    "Clock",
     "ConflictException",
     "EventSpeakerSearchDetails",
     "ForbiddenException",
@@ -85,6 +88,7 @@ __all__ = [
     "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
+    "OutcomeUnknownError",
     "PollPolicy",
     "PostCallSpeakerSearchSummary",
     "ResourceLimitExceededException",
@@ -102,6 +106,7 @@ __all__ = [
     "SpeakerSearchStatusEvent",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
+    "SystemClock",
     "TaskFailedError",
     "ThrottledClientException",
     "TransportError",
