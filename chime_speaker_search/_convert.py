@@ -30,6 +30,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._models import (
     CallDetails,
@@ -306,6 +307,7 @@ _EVENT_CLASSES: dict[str, type[Event]] = {
 }
 # Leaves first, as for the API models.
 _EVENT_MODELS: tuple[type, ...] = (
+    VoiceProfileTransaction,
     EventSpeakerSearchDetails,
     SpeakerSearchStatusDetail,
     PostCallSpeakerSearchSummary,
@@ -385,12 +387,29 @@ def _structure_items(
     return tuple(items)
 
 
+def _copy_headers(value: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if value is None else dict(value)
+
+
 def _event_time(value: datetime | None) -> str | None:
     # A per-field hook sees None too; _dropping_none removes it afterwards.
     if value is None:
         return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _structure_headers(value: object, _: Any) -> dict[str, str] | None:  # noqa: ANN401 (cattrs hook signature)
+    # inviteHeaders: SIP header name to value. cattrs would call .items() on anything.
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _WrongType("an object", value)
+    for name, text in value.items():
+        if not isinstance(text, str):
+            msg = f"header {name!r} is a {_json_type(text)}, not a string"
+            raise TypeError(msg)
+    return dict(value)
 
 
 def _register_event_hooks(converter: cattrs.Converter) -> None:
@@ -426,6 +445,23 @@ def _register_event_hooks(converter: cattrs.Converter) -> None:
     def strings_in(value: object, _: Any) -> tuple[str, ...]:  # noqa: ANN401 (cattrs hook signature)
         return _structure_items(value, lambda v: _structure_str(v, str), str)
 
+    def transactions_in(value: object, _: Any) -> tuple[VoiceProfileTransaction, ...] | None:  # noqa: ANN401 (cattrs hook signature)
+        if value is None:
+            return None
+        return _structure_items(
+            value,
+            lambda v: converter.structure(v, VoiceProfileTransaction),
+            VoiceProfileTransaction,
+        )
+
+    def transactions_out(
+        transactions: tuple[VoiceProfileTransaction, ...] | None,
+    ) -> list[dict[str, Any]] | None:
+        if transactions is None:
+            return None
+        return [converter.unstructure(t) for t in transactions]
+
+    transactions = {"struct_hook": transactions_in, "unstruct_hook": transactions_out}
     envelope: dict[str, dict[str, Any]] = {
         "resources": {"struct_hook": strings_in, "unstruct_hook": list},
         "time": {"unstruct_hook": _event_time},
@@ -435,6 +471,14 @@ def _register_event_hooks(converter: cattrs.Converter) -> None:
             "results": {"struct_hook": results_in, "unstruct_hook": results_out}
         },
         SpeakerSearchStatusDetail: {"channel_id": {"struct_hook": _structure_int}},
+        VoiceProfileTransaction: {"request_timestamp": {"unstruct_hook": _event_time}},
+        PostCallSpeakerSearchSummary: {
+            "create_voice_profile_transactions": transactions,
+            "update_voice_profile_transactions": transactions,
+        },
+        VoiceAnalyticsStatusDetail: {
+            "invite_headers": {"struct_hook": _structure_headers, "unstruct_hook": _copy_headers}
+        },
         SpeakerSearchStatusEvent: envelope,
         VoiceAnalyticsStatusEvent: envelope,
     }
