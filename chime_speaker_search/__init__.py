@@ -13,10 +13,10 @@ Start here::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._client import SpeakerSearchClient
-from ._clock import Clock, SystemClock
+from ._clock import AsyncClock, Clock, SystemClock
 from ._event_models import (
     EventSpeakerSearchDetails,
     PostCallSpeakerSearchSummary,
@@ -71,11 +71,16 @@ from .errors import (
     WaitTimeoutError,
 )
 
+if TYPE_CHECKING:  # imported on first use: see __getattr__
+    from ._aio_client import AsyncSpeakerSearchClient
+
 Result = SpeakerSearchResult
 """Alias of :class:`SpeakerSearchResult`, the service's own shape name."""
 
 __all__ = [
     "AccessDeniedException",
+    "AsyncClock",
+    "AsyncSpeakerSearchClient",
     "BadRequestException",
     "CallDetails",
     "CallLeg",
@@ -130,6 +135,12 @@ __all__ = [
 def __getattr__(name: str) -> Any:  # noqa: ANN401 (module __getattr__ returns what is asked)
     # Read lazily, as stamina does: importlib.metadata is slow to import and most
     # programs never ask for the version.
+    # The async client imports asyncio (~30 ms), which synchronous programs never need.
+    if name == "AsyncSpeakerSearchClient":
+        from ._aio_client import AsyncSpeakerSearchClient  # noqa: PLC0415
+
+        globals()[name] = AsyncSpeakerSearchClient
+        return AsyncSpeakerSearchClient
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 

@@ -1,4 +1,9 @@
-"""The client: validate, send with retries, convert; and waiting."""
+"""The client: validate, send with retries, convert; and waiting.
+
+What does not depend on how a request is sent (construction, properties, building a
+start's parameters, reading a start's answer) is shared with the async client:
+``_ClientBase`` and the module-level helpers below.
+"""
 
 from __future__ import annotations
 
@@ -30,48 +35,73 @@ if TYPE_CHECKING:
     from ._clock import Clock
     from ._models import CallLeg, SpeakerSearchTask
 
-__all__ = ["SpeakerSearchClient"]
+__all__ = ["SpeakerSearchClient", "start_params", "started_task", "task_from"]
 
 logger = logging.getLogger("chime_speaker_search")
 
 
-class SpeakerSearchClient:
-    """A typed client for Amazon Chime SDK Voice speaker search tasks.
+def task_from(response: Mapping[str, Any], operation_name: str) -> SpeakerSearchTask:
+    """The task in a start's or get's answer."""
+    if "SpeakerSearchTask" not in response:
+        raise MalformedResponseError(
+            f"{operation_name} returned no SpeakerSearchTask in its response.",
+            field="SpeakerSearchTask",
+        )
+    return structure_task(response["SpeakerSearchTask"])
 
-    Credentials, region and profile come from the standard AWS chain, or from the
-    ``session`` or ready-made ``client`` you pass. Inputs are validated before anything
-    is sent; throttling and transient failures are retried under ``retry``; a start
-    is made idempotent with a ``ClientRequestToken``. One instance may be shared by
-    many threads.
 
-    Args:
-        region_name: AWS region, e.g. ``"us-east-1"``.
-        endpoint_url: Endpoint override, e.g. the local emulator's.
-        session: A ``boto3.Session`` or ``botocore.session.Session`` to create the
-            botocore client from (for profiles or explicit credentials).
-        client: A ready ``chime-sdk-voice`` botocore client to use as it is. Its own
-            retry settings are kept and stack with ``retry``: each of our attempts may
-            then make up to botocore's ``max_attempts`` requests.
-        config: ``botocore.config.Config`` for a client this library creates; its
-            retry settings are replaced (botocore makes one request per attempt).
-        retry: How failed requests are retried.
-        clock: Time source and sleeper (tests pass a ``ManualClock``).
-        jitter: Source of random samples in [0, 1) for backoff (tests pass a constant).
+def start_params(
+    *,
+    voice_connector_id: str,
+    transaction_id: str,
+    voice_profile_domain_id: str,
+    call_leg: CallLeg | str | None,
+    client_request_token: str | None,
+) -> dict[str, Any]:
+    """A start's checked wire parameters, with a fresh token when none was given.
 
-    Example:
-        >>> from chime_speaker_search.testing import LocalSpeakerSearchService, seed_demo
-        >>> with LocalSpeakerSearchService(time_scale=100) as service:
-        ...     seed = seed_demo(service)
-        ...     with SpeakerSearchClient(endpoint_url=service.endpoint_url,
-        ...                              region_name=service.region_name) as client:
-        ...         task = client.start_and_wait(
-        ...             voice_connector_id=seed.voice_connector_id,
-        ...             transaction_id=seed.succeeding_transaction_id,
-        ...             voice_profile_domain_id=seed.voice_profile_domain_id,
-        ...             poll=PollPolicy(min_delay=0.1, max_delay=0.5))
-        >>> task.speaker_search_task_status.value
-        'SUCCEEDED'
+    The token is made once per start call and sent unchanged on every retry of it.
     """
+    params = check_start(
+        voice_connector_id=voice_connector_id,
+        transaction_id=transaction_id,
+        voice_profile_domain_id=voice_profile_domain_id,
+        call_leg=call_leg,
+        client_request_token=client_request_token,
+    )
+    if "ClientRequestToken" not in params:
+        params["ClientRequestToken"] = str(uuid.uuid4())
+        logger.debug("Generated ClientRequestToken %s", params["ClientRequestToken"])
+    return params
+
+
+def started_task(response: Mapping[str, Any], params: Mapping[str, Any]) -> SpeakerSearchTask:
+    """The task a start's answer describes.
+
+    Raises:
+        MalformedResponseError: the answer has no usable task; the message gives the
+            token that finds the task again, if it was created, without making another.
+    """
+    try:
+        task = task_from(response, "StartSpeakerSearchTask")
+        check_get(
+            voice_connector_id=params["VoiceConnectorId"],
+            speaker_search_task_id=task.speaker_search_task_id,
+        )
+    except (MalformedResponseError, InvalidParameterError) as error:
+        # The task may exist: the token finds it again without making a second one.
+        field = getattr(error, "field", "SpeakerSearchTask.SpeakerSearchTaskId")
+        raise MalformedResponseError(
+            f"StartSpeakerSearchTask returned no usable task ({error}). The task may "
+            "have been created: retry the start with client_request_token="
+            f"{params['ClientRequestToken']!r} to get it without creating a second one.",
+            field=field,
+        ) from error
+    return task
+
+
+class _ClientBase:
+    """Construction and properties, the same for both clients (see their docstrings)."""
 
     def __init__(
         self,
@@ -139,9 +169,48 @@ class SpeakerSearchClient:
 
     def __repr__(self) -> str:
         return (
-            f"SpeakerSearchClient(region_name={self.region_name!r}, "
+            f"{type(self).__name__}(region_name={self.region_name!r}, "
             f"endpoint_url={self.endpoint_url!r})"
         )
+
+
+class SpeakerSearchClient(_ClientBase):
+    """A typed client for Amazon Chime SDK Voice speaker search tasks.
+
+    Credentials, region and profile come from the standard AWS chain, or from the
+    ``session`` or ready-made ``client`` you pass. Inputs are validated before anything
+    is sent; throttling and transient failures are retried under ``retry``; a start
+    is made idempotent with a ``ClientRequestToken``. One instance may be shared by
+    many threads.
+
+    Args:
+        region_name: AWS region, e.g. ``"us-east-1"``.
+        endpoint_url: Endpoint override, e.g. the local emulator's.
+        session: A ``boto3.Session`` or ``botocore.session.Session`` to create the
+            botocore client from (for profiles or explicit credentials).
+        client: A ready ``chime-sdk-voice`` botocore client to use as it is. Its own
+            retry settings are kept and stack with ``retry``: each of our attempts may
+            then make up to botocore's ``max_attempts`` requests.
+        config: ``botocore.config.Config`` for a client this library creates; its
+            retry settings are replaced (botocore makes one request per attempt).
+        retry: How failed requests are retried.
+        clock: Time source and sleeper (tests pass a ``ManualClock``).
+        jitter: Source of random samples in [0, 1) for backoff (tests pass a constant).
+
+    Example:
+        >>> from chime_speaker_search.testing import LocalSpeakerSearchService, seed_demo
+        >>> with LocalSpeakerSearchService(time_scale=100) as service:
+        ...     seed = seed_demo(service)
+        ...     with SpeakerSearchClient(endpoint_url=service.endpoint_url,
+        ...                              region_name=service.region_name) as client:
+        ...         task = client.start_and_wait(
+        ...             voice_connector_id=seed.voice_connector_id,
+        ...             transaction_id=seed.succeeding_transaction_id,
+        ...             voice_profile_domain_id=seed.voice_profile_domain_id,
+        ...             poll=PollPolicy(min_delay=0.1, max_delay=0.5))
+        >>> task.speaker_search_task_status.value
+        'SUCCEEDED'
+    """
 
     # --- the call path ---------------------------------------------------------------
 
@@ -161,15 +230,6 @@ class SpeakerSearchClient:
             jitter=self._jitter,
             deadline=deadline,
         )
-
-    @staticmethod
-    def _task_from(response: Mapping[str, Any], operation_name: str) -> SpeakerSearchTask:
-        if "SpeakerSearchTask" not in response:
-            raise MalformedResponseError(
-                f"{operation_name} returned no SpeakerSearchTask in its response.",
-                field="SpeakerSearchTask",
-            )
-        return structure_task(response["SpeakerSearchTask"])
 
     # --- operations -------------------------------------------------------------------
 
@@ -206,33 +266,14 @@ class SpeakerSearchClient:
             TransportError: the service could not be reached after retries.
             MalformedResponseError: the response does not fit the model.
         """
-        params = check_start(
+        params = start_params(
             voice_connector_id=voice_connector_id,
             transaction_id=transaction_id,
             voice_profile_domain_id=voice_profile_domain_id,
             call_leg=call_leg,
             client_request_token=client_request_token,
         )
-        if "ClientRequestToken" not in params:
-            params["ClientRequestToken"] = str(uuid.uuid4())
-            logger.debug("Generated ClientRequestToken %s", params["ClientRequestToken"])
-        response = self._call("StartSpeakerSearchTask", params)
-        try:
-            task = self._task_from(response, "StartSpeakerSearchTask")
-            check_get(
-                voice_connector_id=params["VoiceConnectorId"],
-                speaker_search_task_id=task.speaker_search_task_id,
-            )
-        except (MalformedResponseError, InvalidParameterError) as error:
-            # The task may exist: the token finds it again without making a second one.
-            field = getattr(error, "field", "SpeakerSearchTask.SpeakerSearchTaskId")
-            raise MalformedResponseError(
-                f"StartSpeakerSearchTask returned no usable task ({error}). The task may "
-                "have been created: retry the start with client_request_token="
-                f"{params['ClientRequestToken']!r} to get it without creating a second one.",
-                field=field,
-            ) from error
-        return task
+        return started_task(self._call("StartSpeakerSearchTask", params), params)
 
     def get_speaker_search_task(
         self, *, voice_connector_id: str, speaker_search_task_id: str
@@ -259,7 +300,7 @@ class SpeakerSearchClient:
 
     def _get(self, params: Mapping[str, str], deadline: float | None = None) -> SpeakerSearchTask:
         response = self._call("GetSpeakerSearchTask", params, deadline=deadline)
-        return self._task_from(response, "GetSpeakerSearchTask")
+        return task_from(response, "GetSpeakerSearchTask")
 
     def stop_speaker_search_task(
         self, *, voice_connector_id: str, speaker_search_task_id: str

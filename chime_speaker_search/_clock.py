@@ -4,6 +4,9 @@
 :mod:`chime_speaker_search.testing`) only moves when told to, or when something
 "sleeps" on it; sharing one between a client and the local emulator makes waits
 and task lifecycles deterministic and instant.
+
+The async client needs one more thing of a clock, a sleep it can await
+(:class:`AsyncClock`); both clocks here have it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "to_seconds"]
+__all__ = ["AsyncClock", "Clock", "ManualClock", "SystemClock", "to_seconds"]
 
 
 def to_seconds(value: float | timedelta) -> float:
@@ -40,6 +43,15 @@ class Clock(Protocol):
         ...
 
 
+@runtime_checkable
+class AsyncClock(Clock, Protocol):
+    """What the async client needs of time: a :class:`Clock` with a sleep to await."""
+
+    async def sleep_async(self, seconds: float) -> None:
+        """Wait for ``seconds`` without blocking the event loop."""
+        ...
+
+
 class SystemClock:
     """Real time: :func:`time.monotonic`, :func:`time.sleep` and UTC now."""
 
@@ -51,6 +63,12 @@ class SystemClock:
         """Sleep for real (never for a negative time)."""
         if seconds > 0:
             time.sleep(seconds)
+
+    async def sleep_async(self, seconds: float) -> None:
+        """Sleep on the running event loop (never for a negative time)."""
+        import asyncio  # noqa: PLC0415 (only async programs need it; ~30 ms to import)
+
+        await asyncio.sleep(max(0.0, seconds))
 
     def now(self) -> datetime:
         """Return the current time in UTC."""
@@ -102,6 +120,13 @@ class ManualClock:
         with self._lock:
             self.sleeps.append(seconds)
             self._elapsed += max(0.0, seconds)
+
+    async def sleep_async(self, seconds: float) -> None:
+        """:meth:`sleep`, then let the event loop run other tasks once."""
+        import asyncio  # noqa: PLC0415 (only async programs need it; ~30 ms to import)
+
+        self.sleep(seconds)
+        await asyncio.sleep(0)
 
     def __repr__(self) -> str:
         return f"ManualClock(now={self.now().isoformat()})"

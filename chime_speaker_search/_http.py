@@ -415,7 +415,7 @@ class HttpEngine:
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_body = max_body
-        self._max_pool = max_pool
+        self.max_pool = max_pool
         self._verify = verify
         self._proxies = dict(proxies or {})
         self._client_cert = client_cert
@@ -424,6 +424,10 @@ class HttpEngine:
         self._tls: ssl.SSLContext | None = None
         # A client dropped without close() still closes its idle sockets.
         weakref.finalize(self, _close_idle, self._idle)
+
+    def proxy_for(self, scheme: str) -> str | None:
+        """The HTTP proxy's URL for requests to ``scheme`` URLs, if any."""
+        return self._proxies.get(scheme)
 
     # --- the pool -------------------------------------------------------------------------
 
@@ -439,7 +443,7 @@ class HttpEngine:
     def _checkin(self, conn: _Connection) -> None:
         with self._lock:
             idle = self._idle.setdefault(conn.key, deque())
-            if len(idle) < self._max_pool:
+            if len(idle) < self.max_pool:
                 idle.append(conn)
                 return
         conn.close()
@@ -471,13 +475,13 @@ class HttpEngine:
                 may have reached the server.
         """
         target = Target.from_url(url)
-        proxy = self._proxies.get(target.scheme)
+        proxy = self.proxy_for(target.scheme)
         overall = _Deadline(time_left if time_left is not None else float("inf"))
         key = (target.scheme, target.host, target.port)
         conn = self._checkout(key)
         if conn is None:
             conn = _Connection(key, self._open(target, proxy, overall))
-        wire = self._serialise(method, target, headers, body, proxy)
+        wire = self.serialise(method, target, headers, body, proxy)
         try:
             response, reusable = self._exchange(conn.sock, method, wire, overall)
         except BaseException:
@@ -489,7 +493,7 @@ class HttpEngine:
             conn.close()
         return response
 
-    def _serialise(
+    def serialise(
         self,
         method: str,
         target: Target,
@@ -497,6 +501,7 @@ class HttpEngine:
         body: bytes | None,
         proxy: str | None,
     ) -> bytes:
+        """A request's bytes on the wire (the absolute form when an HTTP proxy relays it)."""
         path = target.path
         if proxy is not None and target.scheme == "http":
             path = f"http://{target.host_header}{target.path}"  # absolute form for a proxy
@@ -578,7 +583,7 @@ class HttpEngine:
             sock.settimeout(
                 min(self.connect_timeout, overall.left("the TLS handshake", sent=False))
             )
-            return self._tls_context().wrap_socket(sock, server_hostname=target.host)
+            return self.tls_context().wrap_socket(sock, server_hostname=target.host)
         except HttpFailure:
             sock.close()
             raise
@@ -595,11 +600,15 @@ class HttpEngine:
         userinfo = urlsplit(proxy).netloc.rpartition("@")
         return [f"Proxy-Authorization: {_basic_auth(userinfo[0])}"] if userinfo[1] else []
 
-    def _tunnel(self, sock: socket.socket, target: Target, proxy: str, overall: _Deadline) -> None:
-        """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
+    def tunnel_request(self, target: Target, proxy: str) -> bytes:
+        """The CONNECT request asking an HTTP proxy for a tunnel to the target."""
         authority = f"{target.host}:{target.port}"
         lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}", *self._proxy_headers(proxy)]
-        wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _tunnel(self, sock: socket.socket, target: Target, proxy: str, overall: _Deadline) -> None:
+        """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
+        wire = self.tunnel_request(target, proxy)
         try:
             response, _ = self._exchange(sock, "HEAD", wire, overall)
         except HttpFailure as exc:
@@ -613,7 +622,8 @@ class HttpEngine:
                 "connect", f"the proxy refused the tunnel with HTTP {response.status}", sent=False
             )
 
-    def _tls_context(self) -> ssl.SSLContext:
+    def tls_context(self) -> ssl.SSLContext:
+        """The TLS settings for https (made once, on first use)."""
         with self._lock:
             if self._tls is None:
                 self._tls = self._make_tls_context()

@@ -7,6 +7,10 @@ creates or wraps a client, it adds a filter to the botocore loggers that print r
 so that such values are replaced by ``<redacted>``. The filter only rewrites records
 that contain a secret-bearing header, and costs nothing when DEBUG logging is off
 (filters run only for records that are emitted).
+
+The same filter drops botocore's DEBUG traceback for a :class:`ControlFlowSignal`: the
+async client stops botocore from sending with one (botocore logs any exception raised
+while sending, with its traceback, before raising it again), and that is no failure.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 import threading
 from typing import Final
 
-__all__ = ["REDACTED", "install_redaction", "redact"]
+__all__ = ["REDACTED", "ControlFlowSignal", "install_redaction", "redact"]
 
 REDACTED: Final = "<redacted>"
 
@@ -40,8 +44,14 @@ def redact(text: str) -> str:
     return _SIGV4.sub(lambda m: f"{m['name']}={REDACTED}", text)
 
 
+class ControlFlowSignal(Exception):
+    """An exception the library raises through botocore on purpose; never logged."""
+
+
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ControlFlowSignal):
+            return False
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:

@@ -1,7 +1,10 @@
 """The single retry authority: which failures are retried, when, and for how long.
 
 Built on tenacity. The backoff maths are pure functions of the policy, the attempt
-number and a jitter sample, so they are tested without any clock.
+number and a jitter sample, so they are tested without any clock. One set of rules
+(``_Rules``: when to stop, how long to wait, what to log, how a failed attempt is
+settled) drives both loops: tenacity's ``Retrying`` for the client, and its
+``AsyncRetrying`` for the async client, which sleeps on the event loop.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
-    from datetime import timedelta
+    from collections.abc import Awaitable, Callable, Mapping
+    from datetime import datetime, timedelta
 
-    from ._clock import Clock
+    from ._clock import AsyncClock, Clock
 
-__all__ = ["RetryPolicy", "call_with_retries", "is_retryable"]
+__all__ = ["RetryPolicy", "acall_with_retries", "call_with_retries", "is_retryable"]
 
 logger = logging.getLogger("chime_speaker_search")
 
@@ -132,7 +135,119 @@ def _retry_after(error: BaseException | None) -> float | None:
     return error.retry_after if isinstance(error, ServiceError) else None
 
 
-def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's state)
+class _Rules:
+    """One call's retry rules, shared by the synchronous and the asynchronous loop.
+
+    Holds the call's deadline and builds tenacity's stop, wait and before_sleep from the
+    policy; :meth:`settle` stamps a failed attempt's error and decides whether a lost
+    answer of a non-idempotent request becomes an ``OutcomeUnknownError``.
+    """
+
+    def __init__(
+        self,
+        *,
+        operation_name: str,
+        policy: RetryPolicy,
+        clock: Clock,
+        jitter: Callable[[], float],
+        deadline: float | None,
+        idempotent: bool,
+        details: Mapping[str, str] | None,
+    ) -> None:
+        self.operation_name = operation_name
+        self.policy = policy
+        self.clock = clock
+        self.jitter = jitter
+        if policy.timeout is not None:
+            own = clock.monotonic() + policy.timeout
+            deadline = own if deadline is None else min(deadline, own)
+        self.deadline = deadline
+        self.idempotent = idempotent
+        self.details = details
+
+    def remaining(self) -> float | None:
+        """Seconds left until the deadline, or ``None`` without one."""
+        return None if self.deadline is None else self.deadline - self.clock.monotonic()
+
+    def tenacity_arguments(self) -> dict[str, Any]:
+        """``stop``, ``wait``, ``retry``, ``before_sleep`` and ``reraise`` for tenacity."""
+        return {
+            "stop": self._stop,
+            "wait": self._wait,
+            "retry": tenacity.retry_if_exception(is_retryable),
+            "before_sleep": self._before_sleep,
+            "reraise": True,
+        }
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        return self.policy.backoff(
+            state.attempt_number,
+            throttled=isinstance(error, ServiceError) and error.throttling,
+            retry_after=_retry_after(error),
+            jitter=self.jitter(),
+        )
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        policy = self.policy
+        if state.attempt_number >= policy.max_attempts:
+            return True
+        asked = _retry_after(state.outcome.exception() if state.outcome else None)
+        if asked is not None and asked > policy.max_delay:
+            logger.info(
+                "Not retrying %s: the service asked to wait %.1fs, more than max_delay %.1fs",
+                self.operation_name,
+                asked,
+                policy.max_delay,
+            )
+            return True
+        left = self.remaining()
+        if left is not None and state.upcoming_sleep >= left:
+            logger.info(
+                "Not retrying %s: %.2fs backoff would overrun the %.2fs left of the budget",
+                self.operation_name,
+                state.upcoming_sleep,
+                max(left, 0.0),
+            )
+            return True
+        return False
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        logger.info(
+            "Retrying %s in %.3fs (attempt %d of %d failed with %s)",
+            self.operation_name,
+            state.upcoming_sleep,
+            state.attempt_number,
+            self.policy.max_attempts,
+            getattr(error, "code", type(error).__name__),
+        )
+
+    def settle(
+        self, error: ServiceError | TransportError, number: int, sent_at: datetime
+    ) -> OutcomeUnknownError | None:
+        """Stamp attempt ``number`` on its error; an ``OutcomeUnknownError`` to raise instead.
+
+        Errors are made fresh per attempt, so stamping the count on them is safe. A
+        request without an idempotency token that may have reached the service is not
+        retried blindly: its lost answer is an ``OutcomeUnknownError``.
+        """
+        error.attempts = number
+        if self.idempotent or not isinstance(error, TransportError) or not error.request_sent:
+            return None
+        return OutcomeUnknownError(
+            f"{error} The service may or may not have acted on it, and "
+            f"{self.operation_name} has no idempotency token, so it was not retried: "
+            "check the outcome (e.g. list the domain's voice profiles) before "
+            "trying again.",
+            operation_name=self.operation_name,
+            attempts=number,
+            sent_at=sent_at,
+            details=self.details,
+        )
+
+
+def call_with_retries(
     attempt: Callable[[float | None], _T],
     *,
     operation_name: str,
@@ -164,86 +279,65 @@ def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's
     Raises:
         SpeakerSearchError: the last error, with ``attempts`` set to the requests made.
     """
-    if policy.timeout is not None:
-        own = clock.monotonic() + policy.timeout
-        deadline = own if deadline is None else min(deadline, own)
-
-    def remaining() -> float | None:
-        return None if deadline is None else deadline - clock.monotonic()
-
-    def wait(state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return policy.backoff(
-            state.attempt_number,
-            throttled=isinstance(error, ServiceError) and error.throttling,
-            retry_after=_retry_after(error),
-            jitter=jitter(),
-        )
-
-    def stop(state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= policy.max_attempts:
-            return True
-        asked = _retry_after(state.outcome.exception() if state.outcome else None)
-        if asked is not None and asked > policy.max_delay:
-            logger.info(
-                "Not retrying %s: the service asked to wait %.1fs, more than max_delay %.1fs",
-                operation_name,
-                asked,
-                policy.max_delay,
-            )
-            return True
-        left = remaining()
-        if left is not None and state.upcoming_sleep >= left:
-            logger.info(
-                "Not retrying %s: %.2fs backoff would overrun the %.2fs left of the budget",
-                operation_name,
-                state.upcoming_sleep,
-                max(left, 0.0),
-            )
-            return True
-        return False
-
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome else None
-        logger.info(
-            "Retrying %s in %.3fs (attempt %d of %d failed with %s)",
-            operation_name,
-            state.upcoming_sleep,
-            state.attempt_number,
-            policy.max_attempts,
-            getattr(error, "code", type(error).__name__),
-        )
-
-    retrying = tenacity.Retrying(
-        sleep=clock.sleep,
-        stop=stop,
-        wait=wait,
-        retry=tenacity.retry_if_exception(is_retryable),
-        before_sleep=before_sleep,
-        reraise=True,
+    rules = _Rules(
+        operation_name=operation_name,
+        policy=policy,
+        clock=clock,
+        jitter=jitter,
+        deadline=deadline,
+        idempotent=idempotent,
+        details=details,
     )
-    for state in retrying:
+    for state in tenacity.Retrying(sleep=clock.sleep, **rules.tenacity_arguments()):
         with state:
             number = state.retry_state.attempt_number
             sent_at = clock.now()
             try:
-                return attempt(remaining())
-            except TransportError as error:
-                error.attempts = number
-                if idempotent or not error.request_sent:
+                return attempt(rules.remaining())
+            except (ServiceError, TransportError) as error:
+                unknown = rules.settle(error, number, sent_at)
+                if unknown is None:
                     raise
-                raise OutcomeUnknownError(
-                    f"{error} The service may or may not have acted on it, and "
-                    f"{operation_name} has no idempotency token, so it was not retried: "
-                    "check the outcome (e.g. list the domain's voice profiles) before "
-                    "trying again.",
-                    operation_name=operation_name,
-                    attempts=number,
-                    sent_at=sent_at,
-                    details=details,
-                ) from error
-            except ServiceError as error:
-                # Errors are made fresh per attempt, so stamping the count on them is safe.
-                error.attempts = number
-                raise
+                raise unknown from error
+    raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
+
+
+async def acall_with_retries(
+    attempt: Callable[[float | None], Awaitable[_T]],
+    *,
+    operation_name: str,
+    policy: RetryPolicy,
+    clock: AsyncClock,
+    jitter: Callable[[], float],
+    deadline: float | None = None,
+    idempotent: bool = True,
+    details: Mapping[str, str] | None = None,
+) -> _T:
+    """:func:`call_with_retries` for a coroutine: the same rules, asleep on the loop.
+
+    Between attempts it awaits ``clock.sleep_async``, so a retrying call holds no
+    thread; cancelling it cancels the sleep or the request in flight.
+    """
+    rules = _Rules(
+        operation_name=operation_name,
+        policy=policy,
+        clock=clock,
+        jitter=jitter,
+        deadline=deadline,
+        idempotent=idempotent,
+        details=details,
+    )
+    async for state in tenacity.AsyncRetrying(
+        sleep=clock.sleep_async, **rules.tenacity_arguments()
+    ):
+        with state:
+            number = state.retry_state.attempt_number
+            sent_at = clock.now()
+            try:
+                return await attempt(rules.remaining())
+            except (ServiceError, TransportError) as error:
+                unknown = rules.settle(error, number, sent_at)
+                if unknown is None:
+                    raise
+                raise unknown from error
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

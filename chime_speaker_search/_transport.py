@@ -15,6 +15,11 @@ parser. Every failure leaves this module as one of the library's errors:
 * a body too large, not JSON, nested beyond reason, or not HTTP →
   :class:`~chime_speaker_search.errors.MalformedResponseError`.
 
+The async client shares all of this but the sending: :meth:`Transport.prepare` lets
+botocore serialise and sign a request without sending it (the hook hands the signed
+request back, see ``_aio_transport``), and :meth:`Transport.interpret` reads an answer
+the async engine got, with the same code as the synchronous path.
+
 The hooks act only inside the library's own calls (a context variable marks them), so
 the botocore client stays usable directly, and a client passed in by the user gets
 the same hooks on its own event system; a library-made client gets them on its own
@@ -31,11 +36,15 @@ import logging
 import math
 import threading
 import warnings
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Final, Protocol, cast
 from urllib.parse import urlsplit
 
+import attrs
+
 from ._http import HttpEngine, HttpFailure, HttpResponse
+from ._logging import ControlFlowSignal
 from .errors import (
     InvalidParameterError,
     MalformedResponseError,
@@ -46,7 +55,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
     from datetime import datetime
 
     import boto3
@@ -54,7 +63,14 @@ if TYPE_CHECKING:
     import botocore.session
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
 
-__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Transport", "check_endpoint_url", "create_client"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "Request",
+    "Transport",
+    "check_endpoint_url",
+    "create_client",
+    "service_error",
+]
 
 logger = logging.getLogger("chime_speaker_search")
 
@@ -66,11 +82,14 @@ _GATEWAY_STATUSES: Final = frozenset({500, 502, 503, 504})
 
 
 class _Exchange:
-    """One request in flight: what the hook needs, and what it tells back."""
+    """One request in flight: what the hook needs, and what it tells back.
+
+    Without a sender the request is only prepared: the hook hands it back unsent.
+    """
 
     __slots__ = ("response", "sender", "time_left")
 
-    def __init__(self, sender: _Sender, time_left: float | None) -> None:
+    def __init__(self, sender: _Sender | None, time_left: float | None) -> None:
         self.sender = sender
         self.time_left = time_left
         self.response: HttpResponse | None = None
@@ -95,11 +114,42 @@ class _Body:
         return [self.data]
 
 
+@attrs.frozen
+class Request:
+    """A request botocore serialised and signed, ready to send."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str | bytes]
+    body: bytes | None
+
+
+class _Prepared(ControlFlowSignal):
+    """Carries a signed request out of botocore, which never sends it."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__("prepared, not sent")
+        self.request = request
+
+
+def _body_bytes(request: Any) -> bytes | None:  # noqa: ANN401 (botocore's request)
+    body = request.body
+    if isinstance(body, str):
+        return body.encode()
+    if body is not None and not isinstance(body, bytes | bytearray):
+        return bytes(body.read())  # pragma: no cover (rest-json bodies are bytes)
+    return None if body is None else bytes(body)
+
+
 def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's request)
     """Botocore ``before-send`` hook: send the signed request ourselves, by the deadline."""
     exchange = _current.get()
     if exchange is None:
         return None  # not one of the library's calls: botocore sends it
+    if exchange.sender is None:
+        # botocore catches this around sending, consults its retry handler (which
+        # retries nothing of this kind) and raises it again, to Transport.prepare.
+        raise _Prepared(Request(request.method, request.url, request.headers, _body_bytes(request)))
     response = exchange.sender(request, exchange.time_left)
     exchange.response = response
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415 (loaded with botocore)
@@ -116,13 +166,8 @@ class _Sender(Protocol):
 
 def _engine_sender(engine: HttpEngine) -> _Sender:
     def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
-        body = request.body
-        if isinstance(body, str):
-            body = body.encode()
-        elif body is not None and not isinstance(body, bytes | bytearray):
-            body = body.read()  # pragma: no cover (rest-json bodies are bytes)
         return engine.request(
-            request.method, request.url, request.headers, body, time_left=time_left
+            request.method, request.url, request.headers, _body_bytes(request), time_left=time_left
         )
 
     return send
@@ -361,9 +406,11 @@ class Transport:
         try:
             parsed = method(**params)
         except ClientError as exc:
-            raise self._service_error(exc, operation_name, exchange.response, self._now()) from exc
+            raise service_error(
+                exc.response, operation_name, exchange.response, self._now()
+            ) from exc
         except HttpFailure as exc:
-            raise self._failure(exc, operation_name) from exc
+            raise self.failure(exc, operation_name) from exc
         finally:
             _current.reset(token)
         if exchange.response is None:
@@ -381,7 +428,67 @@ class Transport:
             self._methods[operation_name] = method
         return method
 
-    def _failure(self, exc: HttpFailure, operation_name: str) -> Exception:
+    @property
+    def engine(self) -> HttpEngine | None:
+        """The HTTP engine with the client's settings (None: botocore sends the requests)."""
+        return self._engine
+
+    def prepare(
+        self, operation_name: str, params: Mapping[str, Any]
+    ) -> Request | Mapping[str, Any]:
+        """Let botocore serialise and sign a request, and return it unsent.
+
+        Returns:
+            The signed request; or, when something answered before sending (botocore's
+            Stubber on a client passed in), that answer's JSON.
+
+        Raises:
+            ServiceError: something answered with an error before sending (a Stubber).
+        """
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        method = self._method(operation_name)
+        token = _current.set(_Exchange(None, None))
+        try:
+            parsed = method(**params)
+        except _Prepared as prepared:
+            return prepared.request
+        except ClientError as exc:
+            raise service_error(exc.response, operation_name, None, self._now()) from exc
+        finally:
+            _current.reset(token)
+        return {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+
+    def interpret(self, operation_name: str, response: HttpResponse) -> Mapping[str, Any]:
+        """Read an answer sent outside botocore, exactly as :meth:`send` reads one.
+
+        A success body is parsed once, here; an error goes through botocore's own
+        error parser and exception classes, then :func:`service_error`.
+
+        Raises:
+            ServiceError: the answer is an error.
+            MalformedResponseError: a success body that is not a JSON object.
+        """
+        if response.status < 300:  # noqa: PLR2004
+            return _json_object(response.body, operation_name)
+        from botocore.parsers import create_parser  # noqa: PLC0415
+
+        model = self.client.meta.service_model.operation_model(operation_name)
+        parsed = create_parser("rest-json").parse(
+            {
+                "status_code": response.status,
+                "headers": response.headers,
+                "body": _survivable(response.body),
+            },
+            cast("Any", model.output_shape),
+        )
+        error = parsed.get("Error") or {}
+        cause_class: Any = self.client.exceptions.from_code(str(error.get("Code")))
+        cause = cause_class(parsed, operation_name)
+        raise service_error(parsed, operation_name, response, self._now()) from cause
+
+    def failure(self, exc: HttpFailure, operation_name: str) -> Exception:
+        """The library's error for a request that got no usable answer."""
         where = self.endpoint_url
         if exc.kind in ("too_large", "protocol"):
             return MalformedResponseError(
@@ -406,43 +513,54 @@ class Transport:
         error.retryable = exc.kind != "tls"
         return error
 
-    @staticmethod
-    def _service_error(
-        exc: Exception, operation_name: str, response: HttpResponse | None, now: datetime
-    ) -> ServiceError:
-        """Map botocore's ``ClientError`` to the library's exception for its code."""
-        parsed: Mapping[str, Any] = getattr(exc, "response", None) or {}
-        error = parsed.get("Error") or {}
-        meta = parsed.get("ResponseMetadata") or {}
-        headers: Mapping[str, str] = response.headers if response is not None else {}
-        status = response.status if response is not None else meta.get("HTTPStatusCode")
-        code = str(error.get("Code") or "")
-        # A 5xx page from a proxy or load balancer names no AWS error: botocore then
-        # reports the status as the code. Such a failure is transient; retry it.
-        gateway = (
-            status in _GATEWAY_STATUSES
-            and "x-amzn-errortype" not in headers
-            and code in ("", str(status))
-        )
-        cls = ServiceError if gateway else error_class_for_code(code or "UnknownError")
-        result = cls(
-            str(error.get("Message") or ""),
-            code=code or f"HTTP{status}",
-            http_status=status,
-            request_id=meta.get("RequestId") or headers.get("x-amzn-requestid"),
-            operation_name=operation_name,
-            retry_after=retry_after(headers, now),
-        )
-        if gateway:
-            result.retryable = True
-        return result
-
     def close(self) -> None:
         """Close idle connections, and the botocore client if the library made it."""
         if self._engine is not None:
             self._engine.close()
         if self._owns_client:
             self.client.close()
+
+
+def service_error(
+    parsed: Mapping[str, Any] | None,
+    operation_name: str,
+    response: HttpResponse | None,
+    now: datetime,
+) -> ServiceError:
+    """Map botocore's parse of an error answer to the library's exception for its code.
+
+    Args:
+        parsed: What botocore's error parser made of the answer (a ``ClientError``'s
+            ``response``).
+        operation_name: For the message.
+        response: The answer as the engine read it, when the library sent the request.
+        now: The current time, for a ``Retry-After`` HTTP-date.
+    """
+    parsed = parsed or {}
+    error = parsed.get("Error") or {}
+    meta = parsed.get("ResponseMetadata") or {}
+    headers: Mapping[str, str] = response.headers if response is not None else {}
+    status = response.status if response is not None else meta.get("HTTPStatusCode")
+    code = str(error.get("Code") or "")
+    # A 5xx page from a proxy or load balancer names no AWS error: botocore then
+    # reports the status as the code. Such a failure is transient; retry it.
+    gateway = (
+        status in _GATEWAY_STATUSES
+        and "x-amzn-errortype" not in headers
+        and code in ("", str(status))
+    )
+    cls = ServiceError if gateway else error_class_for_code(code or "UnknownError")
+    result = cls(
+        str(error.get("Message") or ""),
+        code=code or f"HTTP{status}",
+        http_status=status,
+        request_id=meta.get("RequestId") or headers.get("x-amzn-requestid"),
+        operation_name=operation_name,
+        retry_after=retry_after(headers, now),
+    )
+    if gateway:
+        result.retryable = True
+    return result
 
 
 def _json_object(body: bytes, operation_name: str) -> Mapping[str, Any]:

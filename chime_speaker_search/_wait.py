@@ -1,7 +1,13 @@
-"""Waiting for a task to finish: poll timing, deadlines, status callbacks."""
+"""Waiting for a task to finish: poll timing, deadlines, status callbacks.
+
+The decisions (when to poll next, what a failed poll means, when the deadline has
+passed, which callbacks to call) live in one place, ``_Waiting``; the synchronous and
+the async loop around it only sleep, poll and (for the async one) await.
+"""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 from datetime import timedelta
@@ -21,12 +27,12 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
-    from ._clock import Clock
+    from ._clock import AsyncClock, Clock
     from ._models import SpeakerSearchTask
 
-__all__ = ["PollPolicy", "check_wait_arguments", "wait_for_task"]
+__all__ = ["PollPolicy", "await_task", "check_wait_arguments", "wait_for_task"]
 
 logger = logging.getLogger("chime_speaker_search")
 
@@ -128,7 +134,143 @@ def check_wait_arguments(timeout: float | timedelta, poll: object, **callbacks: 
     return seconds
 
 
-def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
+class _Waiting:
+    """One wait's state and decisions, shared by the synchronous and the async loop.
+
+    The loops only sleep, poll and await; every decision is made here::
+
+        while (pause := waiting.pause()) is not None:
+            sleep(pause)                      # 0.0: poll at once
+            try:
+                task = get(waiting.poll_deadline())
+            except SpeakerSearchError as error:
+                waiting.poll_failed(error)    # re-raises what a wait cannot survive
+                continue
+            waiting.polled(task)              # callbacks; their results are returned
+        return waiting.result()
+    """
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        timeout: float,
+        poll: PollPolicy,
+        clock: Clock,
+        jitter: Callable[[], float],
+        on_update: Callable[[SpeakerSearchTask], object] | None,
+        raise_on_failure: bool,
+        first: SpeakerSearchTask | None,
+        on_poll: Callable[[SpeakerSearchTask], object] | None,
+    ) -> None:
+        self._task_id = task_id
+        self._timeout = timeout
+        self._poll = poll
+        self._clock = clock
+        self._jitter = jitter
+        self._on_update = on_update
+        self._on_poll = on_poll
+        self._raise_on_failure = raise_on_failure
+        self._start = clock.monotonic()
+        self._deadline = self._start + timeout
+        self._seen: SpeakerSearchTaskStatus | None = None
+        self._task = first
+        self._waits = 0
+        self._failed_poll: SpeakerSearchError | None = None
+        self._need_sleep = first is not None
+
+    def first_results(self) -> list[object]:
+        """Report a task already in hand (from a start); the callbacks' results."""
+        return [] if self._task is None else self._observe(self._task)
+
+    def pause(self) -> float | None:
+        """Seconds to sleep before the next poll (0.0: poll now); None once terminal.
+
+        Raises:
+            WaitTimeoutError: the deadline has passed.
+        """
+        if self._task is not None and self._task.is_terminal:
+            return None
+        if not self._need_sleep:
+            self._need_sleep = True
+            return 0.0
+        left = self._deadline - self._clock.monotonic()
+        if left <= 0:
+            raise self._timed_out()
+        self._waits += 1
+        return min(self._poll.delay(self._waits, jitter=self._jitter()), left)
+
+    def poll_deadline(self) -> float:
+        """The ``clock.monotonic()`` deadline the next poll (and its retries) must keep.
+
+        The last poll, at the deadline, gets ``FINAL_POLL_GRACE`` for its answer.
+        """
+        return max(self._deadline, self._clock.monotonic() + FINAL_POLL_GRACE)
+
+    def poll_failed(self, error: SpeakerSearchError) -> None:
+        """A poll gave up: re-raise it unless the wait's budget may still see it through."""
+        if not is_retryable(error):
+            raise error
+        # The poll's own retries gave up; the wait's budget decides what is next.
+        self._failed_poll = error
+        logger.info("A poll failed (%s); waiting on until the deadline", error)
+
+    def polled(self, task: SpeakerSearchTask) -> list[object]:
+        """A poll's answer; returns what the callbacks returned (the async loop awaits them)."""
+        self._failed_poll = None
+        self._task = task
+        results = [self._on_poll(task)] if self._on_poll is not None else []
+        return results + self._observe(task)
+
+    def result(self) -> SpeakerSearchTask:
+        """The terminal task.
+
+        Raises:
+            TaskFailedError: it ended FAILED or STOPPED, and ``raise_on_failure`` is set.
+        """
+        task = self._task
+        assert task is not None  # noqa: S101 (pause() returns None only for a terminal task)
+        if self._raise_on_failure and task.speaker_search_task_status in _FAILED:
+            reason = f": {task.status_message}" if task.status_message else ""
+            raise TaskFailedError(
+                f"{_describe(task)} ended {task.speaker_search_task_status.value}{reason}",
+                task=task,
+            )
+        return task
+
+    def _observe(self, current: SpeakerSearchTask) -> list[object]:
+        if current.speaker_search_task_status == self._seen:
+            return []
+        self._seen = current.speaker_search_task_status
+        logger.debug(
+            "%s is %s after %.1fs",
+            _describe(current),
+            self._seen.value,
+            self._clock.monotonic() - self._start,
+        )
+        return [self._on_update(current)] if self._on_update is not None else []
+
+    def _timed_out(self) -> WaitTimeoutError:
+        elapsed = self._clock.monotonic() - self._start
+        task = self._task
+        state = (
+            "could not be read"
+            if task is None
+            else f"was still {task.speaker_search_task_status.value}"
+        )
+        cause = self._failed_poll
+        because = f" (the last poll failed: {cause})" if cause is not None else ""
+        error = WaitTimeoutError(
+            f"Speaker search task {self._task_id} {state} after {elapsed:.1f}s "
+            f"(timeout {self._timeout:g}s){because}. Call wait() again to keep waiting.",
+            task=task,
+            elapsed=elapsed,
+        )
+        error.__cause__ = cause
+        return error
+
+
+def wait_for_task(
     get: Callable[[float], SpeakerSearchTask],
     *,
     task_id: str,
@@ -156,68 +298,73 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
         first: A task already in hand (from a start), observed before the first sleep.
         on_poll: Called with the task after every successful poll.
     """
-    start = clock.monotonic()
-    deadline = start + timeout
-    seen: SpeakerSearchTaskStatus | None = None
-    task = first
-    waits = 0
-
-    def observe(current: SpeakerSearchTask) -> None:
-        nonlocal seen
-        if current.speaker_search_task_status != seen:
-            seen = current.speaker_search_task_status
-            logger.debug(
-                "%s is %s after %.1fs", _describe(current), seen.value, clock.monotonic() - start
-            )
-            if on_update is not None:
-                on_update(current)
-
-    def timed_out(cause: SpeakerSearchError | None) -> WaitTimeoutError:
-        elapsed = clock.monotonic() - start
-        if task is None:
-            state = "could not be read"
-        else:
-            state = f"was still {task.speaker_search_task_status.value}"
-        because = f" (the last poll failed: {cause})" if cause is not None else ""
-        error = WaitTimeoutError(
-            f"Speaker search task {task_id} {state} after {elapsed:.1f}s (timeout {timeout:g}s)"
-            f"{because}. Call wait() again to keep waiting.",
-            task=task,
-            elapsed=elapsed,
-        )
-        error.__cause__ = cause
-        return error
-
-    if task is not None:
-        observe(task)
-    failed_poll: SpeakerSearchError | None = None
-    need_sleep = task is not None
-    while task is None or not task.is_terminal:
-        if need_sleep:
-            left = deadline - clock.monotonic()
-            if left <= 0:
-                raise timed_out(failed_poll)
-            waits += 1
-            clock.sleep(min(poll.delay(waits, jitter=jitter()), left))
-        need_sleep = True
+    waiting = _Waiting(
+        task_id=task_id,
+        timeout=timeout,
+        poll=poll,
+        clock=clock,
+        jitter=jitter,
+        on_update=on_update,
+        raise_on_failure=raise_on_failure,
+        first=first,
+        on_poll=on_poll,
+    )
+    waiting.first_results()
+    while (pause := waiting.pause()) is not None:
+        if pause:
+            clock.sleep(pause)
         try:
-            current = get(max(deadline, clock.monotonic() + FINAL_POLL_GRACE))
+            task = get(waiting.poll_deadline())
         except SpeakerSearchError as error:
-            if not is_retryable(error):
-                raise
-            # The poll's own retries gave up; the wait's budget decides what is next.
-            failed_poll = error
-            logger.info("A poll failed (%s); waiting on until the deadline", error)
+            waiting.poll_failed(error)
             continue
-        failed_poll = None
-        task = current
-        if on_poll is not None:
-            on_poll(task)
-        observe(task)
+        waiting.polled(task)
+    return waiting.result()
 
-    if raise_on_failure and task.speaker_search_task_status in _FAILED:
-        reason = f": {task.status_message}" if task.status_message else ""
-        raise TaskFailedError(
-            f"{_describe(task)} ended {task.speaker_search_task_status.value}{reason}", task=task
-        )
-    return task
+
+async def await_task(
+    get: Callable[[float], Awaitable[SpeakerSearchTask]],
+    *,
+    task_id: str,
+    timeout: float,
+    poll: PollPolicy,
+    clock: AsyncClock,
+    jitter: Callable[[], float],
+    on_update: Callable[[SpeakerSearchTask], object] | None,
+    raise_on_failure: bool,
+    first: SpeakerSearchTask | None = None,
+    on_poll: Callable[[SpeakerSearchTask], object] | None = None,
+) -> SpeakerSearchTask:
+    """:func:`wait_for_task` for a coroutine: the same decisions, asleep on the loop.
+
+    A callback may be a coroutine function: what it returns is awaited before the
+    wait goes on.
+    """
+    waiting = _Waiting(
+        task_id=task_id,
+        timeout=timeout,
+        poll=poll,
+        clock=clock,
+        jitter=jitter,
+        on_update=on_update,
+        raise_on_failure=raise_on_failure,
+        first=first,
+        on_poll=on_poll,
+    )
+    await _settle_callbacks(waiting.first_results())
+    while (pause := waiting.pause()) is not None:
+        if pause:
+            await clock.sleep_async(pause)
+        try:
+            task = await get(waiting.poll_deadline())
+        except SpeakerSearchError as error:
+            waiting.poll_failed(error)
+            continue
+        await _settle_callbacks(waiting.polled(task))
+    return waiting.result()
+
+
+async def _settle_callbacks(results: list[object]) -> None:
+    for result in results:
+        if inspect.isawaitable(result):
+            await result

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from chime_speaker_search import SpeakerSearchClient
+from chime_speaker_search import AsyncSpeakerSearchClient, SpeakerSearchClient
 from chime_speaker_search._clock import ManualClock
+from tests.aio import BlockingClient
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from tests.scripted import ScriptedServer
 
@@ -54,13 +55,49 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """In a module with ``BOTH_CLIENTS = True``, run client tests with each client."""
+    if "client_kind" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_CLIENTS", False):
+        metafunc.parametrize("client_kind", ["sync", "async"])
+
+
 @pytest.fixture
-def client(scripted: ScriptedServer, clock: ManualClock) -> Iterator[SpeakerSearchClient]:
+def client_kind() -> str:
+    """Which client ``make_client`` makes: ``"sync"`` unless the module asks for both."""
+    return "sync"
+
+
+@pytest.fixture
+def make_client(client_kind: str) -> Iterator[Callable[..., SpeakerSearchClient]]:
+    """Make clients of the kind under test (the async one behind a blocking face); closes them.
+
+    Both take the same arguments, so a test written for ``SpeakerSearchClient`` pins the
+    async client too: see ``tests/aio.py``.
+    """
+    made: list[Any] = []
+
+    def make(**kwargs: Any) -> SpeakerSearchClient:
+        one: Any = (
+            SpeakerSearchClient(**kwargs)
+            if client_kind == "sync"
+            else BlockingClient(AsyncSpeakerSearchClient(**kwargs))
+        )
+        made.append(one)
+        return cast("SpeakerSearchClient", one)
+
+    yield make
+    for one in made:
+        one.close()
+
+
+@pytest.fixture
+def client(
+    scripted: ScriptedServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
+) -> SpeakerSearchClient:
     """A client of the scripted server, on ``clock``, with jitter pinned to the window's top."""
-    with SpeakerSearchClient(
+    return make_client(
         endpoint_url=scripted.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0
-    ) as made:
-        yield made
+    )
 
 
 @pytest.fixture

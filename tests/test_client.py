@@ -1,4 +1,8 @@
-"""The client over real HTTP: error mapping, retries, idempotency, budgets, construction."""
+"""The client over real HTTP: error mapping, retries, idempotency, budgets, construction.
+
+Every test using the ``client`` or ``make_client`` fixture runs with both clients, the
+synchronous one and the async one (see ``tests/aio.py``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import threading
 import warnings
 from datetime import timedelta
 from email.utils import format_datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 import boto3
 import botocore.session
@@ -31,6 +35,10 @@ from chime_speaker_search._clock import ManualClock
 from tests.conftest import DUMMY_SECRET, DUMMY_SESSION_TOKEN
 from tests.scripted import TASK, Reply, ScriptedServer, error
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+BOTH_CLIENTS = True
 VC = "abcdef1ghij2klmno3pqr4"
 
 
@@ -263,11 +271,13 @@ def test_dropped_start_response_is_retried_with_the_same_token(
     assert first.body == second.body
 
 
-def test_connection_refused_is_a_transport_error(clock: ManualClock) -> None:
+def test_connection_refused_is_a_transport_error(
+    clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
+) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = SpeakerSearchClient(
+    client = make_client(
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
         clock=clock,
@@ -280,9 +290,9 @@ def test_connection_refused_is_a_transport_error(clock: ManualClock) -> None:
 
 
 def test_retry_policy_disabled_makes_one_request(
-    scripted: ScriptedServer, clock: ManualClock
+    scripted: ScriptedServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
 ) -> None:
-    client = SpeakerSearchClient(
+    client = make_client(
         endpoint_url=scripted.endpoint_url,
         region_name="us-east-1",
         clock=clock,
@@ -295,9 +305,9 @@ def test_retry_policy_disabled_makes_one_request(
 
 
 def test_call_budget_stops_retrying_before_overrunning(
-    scripted: ScriptedServer, clock: ManualClock
+    scripted: ScriptedServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
 ) -> None:
-    client = SpeakerSearchClient(
+    client = make_client(
         endpoint_url=scripted.endpoint_url,
         region_name="us-east-1",
         clock=clock,
@@ -414,9 +424,9 @@ def test_no_secret_in_debug_logs_errors_or_repr(
     )
     assert DUMMY_SECRET not in everything
     assert DUMMY_SESSION_TOKEN not in everything
-    assert (
-        repr(client)
-        == f"SpeakerSearchClient(region_name='us-east-1', endpoint_url='{scripted.endpoint_url}')"
+    assert repr(client) == (
+        f"{type(getattr(client, 'wrapped', client)).__name__}(region_name='us-east-1', "
+        f"endpoint_url='{scripted.endpoint_url}')"
     )
 
 
@@ -446,23 +456,26 @@ def test_library_made_client_has_botocore_retries_off(scripted: ScriptedServer) 
     assert config.read_timeout == 12  # type: ignore[attr-defined]  # the caller's settings stay
 
 
-def test_passed_in_client_keeps_its_settings_and_stays_open(scripted: ScriptedServer) -> None:
+def test_passed_in_client_keeps_its_settings_and_stays_open(
+    scripted: ScriptedServer, make_client: Callable[..., SpeakerSearchClient], client_kind: str
+) -> None:
     raw = boto3.client(
         "chime-sdk-voice",
         endpoint_url=scripted.endpoint_url,
         region_name="eu-central-1",
         config=Config(retries={"total_max_attempts": 2, "mode": "standard"}),
     )
-    with SpeakerSearchClient(
-        client=raw, retry=RetryPolicy(max_attempts=2), clock=ManualClock()
-    ) as client:
-        assert client.botocore_client is raw
-        assert client.region_name == "eu-central-1"
-        scripted.script(*[error("ServiceUnavailableException", 503)] * 4)
-        with pytest.raises(css.ServiceUnavailableException):
-            client.get_speaker_search_task(**GET)
-    # Retries stack: 2 of ours x 2 of botocore's.
-    assert len(scripted.requests) == 4
+    client = make_client(client=raw, retry=RetryPolicy(max_attempts=2), clock=ManualClock())
+    assert client.botocore_client is raw
+    assert client.region_name == "eu-central-1"
+    # Retries stack: 2 of ours x 2 of botocore's. The async client sends outside
+    # botocore, so only its RetryPolicy retries (documented).
+    requests = 4 if client_kind == "sync" else 2
+    scripted.script(*[error("ServiceUnavailableException", 503)] * requests)
+    with pytest.raises(css.ServiceUnavailableException):
+        client.get_speaker_search_task(**GET)
+    client.close()
+    assert len(scripted.requests) == requests
     raw.get_speaker_search_task(VoiceConnectorId=VC, SpeakerSearchTaskId="t")  # not closed by us
 
 
@@ -473,7 +486,9 @@ def test_client_with_other_connection_arguments_is_rejected() -> None:
 
 
 @pytest.mark.parametrize("kind", ["boto3", "botocore"])
-def test_sessions_of_both_kinds_are_accepted(scripted: ScriptedServer, kind: str) -> None:
+def test_sessions_of_both_kinds_are_accepted(
+    scripted: ScriptedServer, kind: str, make_client: Callable[..., SpeakerSearchClient]
+) -> None:
     session: boto3.Session | botocore.session.Session
     if kind == "boto3":
         session = boto3.Session(
@@ -483,7 +498,7 @@ def test_sessions_of_both_kinds_are_accepted(scripted: ScriptedServer, kind: str
         session = botocore.session.Session()
         session.set_credentials("AKIDSESSION", "s")
         session.set_config_variable("region", "us-west-2")
-    client = SpeakerSearchClient(session=session, endpoint_url=scripted.endpoint_url)
+    client = make_client(session=session, endpoint_url=scripted.endpoint_url)
     client.get_speaker_search_task(**GET)
     assert client.region_name == "us-west-2"
     assert "Credential=AKIDSESSION/" in scripted.requests[0].headers["Authorization"]
@@ -608,14 +623,16 @@ def test_library_made_client_connects_within_ten_seconds_unless_told(
     assert told.botocore_client.meta.config.retries["total_max_attempts"] == 1  # type: ignore[attr-defined]
 
 
-def test_a_passed_in_client_gets_the_same_strict_reading(scripted: ScriptedServer) -> None:
+def test_a_passed_in_client_gets_the_same_strict_reading(
+    scripted: ScriptedServer, make_client: Callable[..., SpeakerSearchClient]
+) -> None:
     """Hooks reach clients made outside the library too (not inherited from a session)."""
     raw = boto3.client(
         "chime-sdk-voice", endpoint_url=scripted.endpoint_url, region_name="us-east-1"
     )
     scripted.script(Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}}))
     with pytest.raises(MalformedResponseError) as caught:
-        SpeakerSearchClient(client=raw).get_speaker_search_task(**GET)
+        make_client(client=raw).get_speaker_search_task(**GET)
     assert caught.value.field == "SpeakerSearchTask.CallDetails.IsCaller"
 
 

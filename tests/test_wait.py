@@ -1,4 +1,7 @@
-"""wait() and start_and_wait(): polling, deadlines, callbacks, terminal statuses."""
+"""wait() and start_and_wait(): polling, deadlines, callbacks, terminal statuses.
+
+Every test using the ``client`` or ``make_client`` fixture runs with both clients.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,11 @@ from chime_speaker_search import (
 from tests.scripted import TASK, Reply, ScriptedServer, error
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from chime_speaker_search._clock import ManualClock
 
+BOTH_CLIENTS = True
 VC = "abcdef1ghij2klmno3pqr4"
 
 
@@ -127,9 +133,9 @@ def test_unknown_status_keeps_waiting(
 
 
 def test_retries_inside_a_wait_stay_within_its_budget(
-    scripted: ScriptedServer, clock: ManualClock
+    scripted: ScriptedServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
 ) -> None:
-    client = SpeakerSearchClient(
+    client = make_client(
         endpoint_url=scripted.endpoint_url,
         region_name="us-east-1",
         clock=clock,

@@ -53,5 +53,11 @@ class ScaledClock:
         if seconds > 0:
             time.sleep(seconds / self._scale)
 
+    async def sleep_async(self, seconds: float) -> None:
+        """:meth:`sleep` on the running event loop."""
+        import asyncio  # noqa: PLC0415 (only async programs need it; ~30 ms to import)
+
+        await asyncio.sleep(max(0.0, seconds) / self._scale)
+
     def __repr__(self) -> str:
         return f"ScaledClock(scale={self._scale!r})"

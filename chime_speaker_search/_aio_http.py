@@ -1,0 +1,421 @@
+"""HTTP/1.1 on asyncio, with absolute deadlines: the async client's HTTP engine.
+
+It is :class:`~._http.HttpEngine` with the waiting done by the event loop: the same
+settings (it takes them from a synchronous engine), the same request bytes, the same
+sans-IO :class:`~._http.ResponseParser` (so the same size cap and framing checks), the
+same :class:`~._http.HttpFailure` kinds, and the same deadline rules: connecting to each
+address within ``min(connect_timeout, time left)``, the whole answer within
+``min(read_timeout, time left)``. No thread is used, except the loop's own resolver for
+a host name (``loop.getaddrinfo``, as every asyncio connection does; an IP address is
+used as it is).
+
+The connections are the library's own non-blocking sockets, driven with the loop's
+``sock_*`` methods (selector, proactor and uvloop loops all have them), with TLS done
+in memory (:class:`ssl.SSLObject` over two :class:`ssl.MemoryBIO`, as asyncio's own TLS
+does). Asyncio transports would tie each pooled connection to the loop that opened it
+and leave it to a warning when that loop is closed; plain sockets belong to no loop, so
+a client used under successive ``asyncio.run`` calls (a Lambda handler, a script)
+reuses its connections instead of leaking them.
+
+Cancellation: every wait is an ordinary ``await``, so cancelling the calling task takes
+effect at once. A connection with a request in flight is then closed, never pooled:
+its answer could otherwise be read as the next request's. At most ``max_pool``
+connections per destination are in use at once on one loop (botocore's
+``max_pool_connections``, as aiobotocore uses it too); further requests queue for one
+within their own deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import select
+import socket
+import ssl
+import threading
+import weakref
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from ._http import HttpFailure, HttpResponse, ResponseParser, Target
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+    from ._http import HttpEngine
+
+__all__ = ["AsyncHttpEngine"]
+
+_RECV: Final = 64 * 1024
+_T = TypeVar("_T")
+_Key = tuple[str, str, int]
+
+
+async def _within(at: float, start: Callable[..., Awaitable[_T]], *args: object) -> _T:
+    """``await start(*args)``, given up with ``TimeoutError`` at loop time ``at``."""
+    if at == math.inf:
+        return await start(*args)
+    left = at - asyncio.get_running_loop().time()
+    if left <= 0:
+        raise TimeoutError  # nothing started: no coroutine left un-awaited
+    try:
+        return await asyncio.wait_for(start(*args), left)
+    except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
+        raise TimeoutError from None
+
+
+class _Tls:
+    """TLS in memory: bytes from the socket go in, bytes for the socket come out."""
+
+    __slots__ = ("incoming", "obj", "outgoing")
+
+    def __init__(self, context: ssl.SSLContext, host: str) -> None:
+        self.incoming = ssl.MemoryBIO()
+        self.outgoing = ssl.MemoryBIO()
+        self.obj = context.wrap_bio(self.incoming, self.outgoing, server_hostname=host)
+
+
+class _Link:
+    """One connection: a non-blocking socket, with TLS state for https."""
+
+    __slots__ = ("generation", "key", "sock", "tls")
+
+    def __init__(self, key: _Key, sock: socket.socket, generation: int) -> None:
+        self.key = key
+        self.sock = sock
+        self.generation = generation
+        self.tls: _Tls | None = None
+
+    async def _send_raw(self, data: bytes, at: float) -> None:
+        if data:
+            await _within(at, asyncio.get_running_loop().sock_sendall, self.sock, data)
+
+    async def _recv_raw(self, at: float) -> bytes:
+        return await _within(at, asyncio.get_running_loop().sock_recv, self.sock, _RECV)
+
+    async def start_tls(self, context: ssl.SSLContext, host: str, at: float) -> None:
+        """Do the TLS handshake by loop time ``at``."""
+        tls = self.tls = _Tls(context, host)
+        while True:
+            try:
+                tls.obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                pass
+            await self._send_raw(tls.outgoing.read(), at)
+            data = await self._recv_raw(at)
+            if not data:
+                raise ssl.SSLEOFError("the server closed the connection during the handshake")
+            tls.incoming.write(data)
+        await self._send_raw(tls.outgoing.read(), at)
+
+    async def send(self, data: bytes, at: float) -> None:
+        """Send all of ``data`` by loop time ``at``."""
+        if self.tls is not None:
+            self.tls.obj.write(data)
+            data = self.tls.outgoing.read()
+        await self._send_raw(data, at)
+
+    async def recv(self, at: float) -> bytes:
+        """Some bytes of the answer by loop time ``at``; ``b""`` once the server closed."""
+        tls = self.tls
+        if tls is None:
+            return await self._recv_raw(at)
+        while True:
+            try:
+                return tls.obj.read(_RECV)
+            except ssl.SSLWantReadError:
+                pass
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return b""  # a close, clean or not: the parser decides if the answer was whole
+            await self._send_raw(tls.outgoing.read(), at)  # e.g. a TLS 1.3 key update
+            data = await self._recv_raw(at)
+            if data:
+                tls.incoming.write(data)
+            else:
+                tls.incoming.write_eof()
+
+    def is_stale(self) -> bool:
+        """An idle connection that is readable was closed (or sent junk): don't reuse it.
+
+        Over TLS, what arrives while idle may be TLS records alone (a session ticket);
+        those are taken in, and only application data or a close makes it stale.
+        """
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+            if not readable:
+                return False
+            data = self.sock.recv(_RECV)
+        except (OSError, ValueError):
+            return True
+        if not data or self.tls is None:
+            return True
+        self.tls.incoming.write(data)
+        try:
+            self.tls.obj.read(_RECV)
+        except ssl.SSLWantReadError:
+            return False
+        except ssl.SSLError:
+            return True
+        return True
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def _close_idle(idle: dict[_Key, deque[_Link]]) -> None:
+    for links in idle.values():
+        while links:
+            links.pop().close()
+
+
+class AsyncHttpEngine:
+    """Sends requests over pooled keep-alive connections, each within one deadline.
+
+    Usable from any event loop, and from several at once (each gets its own limit of
+    connections in use); idle connections are shared.
+
+    Args:
+        settings: The synchronous engine whose settings (timeouts, pool size, TLS,
+            proxies, body cap) this one follows.
+    """
+
+    def __init__(self, settings: HttpEngine) -> None:
+        self._settings = settings
+        self._idle: dict[_Key, deque[_Link]] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        # An engine dropped without close() still closes its idle sockets.
+        weakref.finalize(self, _close_idle, self._idle)
+
+    # --- the pool -------------------------------------------------------------------------
+
+    def _checkout(self, key: _Key) -> _Link | None:
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                link = idle.pop() if idle else None
+            if link is None or not link.is_stale():
+                return link
+            link.close()
+
+    def _checkin(self, link: _Link) -> None:
+        with self._lock:
+            if link.generation == self._generation:
+                idle = self._idle.setdefault(link.key, deque())
+                if len(idle) < self._settings.max_pool:
+                    idle.append(link)
+                    return
+        link.close()
+
+    def close(self) -> None:
+        """Close every idle connection, and each one in use when its request ends.
+
+        Later requests open new ones.
+        """
+        with self._lock:
+            self._generation += 1
+            _close_idle(self._idle)
+
+    def _slots_for(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self._settings.max_pool)
+        return slots
+
+    # --- one request ----------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str | bytes],
+        body: bytes | None,
+        *,
+        time_left: float | None,
+    ) -> HttpResponse:
+        """Send one request and read the whole answer, all within ``time_left`` seconds.
+
+        As :meth:`HttpEngine.request <chime_speaker_search._http.HttpEngine.request>`.
+
+        Raises:
+            HttpFailure: the request could not be completed; ``sent`` says whether it
+                may have reached the server.
+        """
+        loop = asyncio.get_running_loop()
+        target = Target.from_url(url)
+        proxy = self._settings.proxy_for(target.scheme)
+        wire = self._settings.serialise(method, target, headers, body, proxy)
+        overall = math.inf if time_left is None else loop.time() + time_left
+        slots = self._slots_for(loop)
+        if slots.locked():
+            try:
+                await _within(overall, slots.acquire)
+            except TimeoutError:
+                raise HttpFailure(
+                    "timeout", "waiting for a free connection did not finish in time", sent=False
+                ) from None
+        else:
+            await slots.acquire()  # free: returns at once, without suspending
+        try:
+            key = (target.scheme, target.host, target.port)
+            link = self._checkout(key)
+            if link is None:
+                link = await self._open(key, target, proxy, overall)
+            try:
+                response, reusable = await self._exchange(link, method, wire, overall)
+            except BaseException:
+                link.close()  # a request in flight: its answer must not meet the next one
+                raise
+        finally:
+            slots.release()
+        if reusable:
+            self._checkin(link)
+        else:
+            link.close()
+        return response
+
+    async def _exchange(
+        self, link: _Link, method: str, wire: bytes, overall: float
+    ) -> tuple[HttpResponse, bool]:
+        loop = asyncio.get_running_loop()
+        read_timeout = self._settings.read_timeout
+        if overall <= loop.time():
+            raise HttpFailure("timeout", "sending the request did not finish in time", sent=False)
+        try:
+            await link.send(wire, min(loop.time() + read_timeout, overall))
+        except TimeoutError as exc:
+            raise HttpFailure(
+                "timeout", "sending the request did not finish in time", sent=True
+            ) from exc
+        except OSError as exc:
+            raise HttpFailure(
+                "lost", f"the connection failed while sending: {exc}", sent=True
+            ) from exc
+        answer_by = min(loop.time() + read_timeout, overall)
+        parser = ResponseParser(method, max_body=self._settings.max_body)
+        while not parser.done:
+            try:
+                data = await link.recv(answer_by)
+            except TimeoutError as exc:
+                raise HttpFailure(
+                    "timeout", "reading the answer did not finish in time", sent=True
+                ) from exc
+            except OSError as exc:
+                raise HttpFailure(
+                    "lost", f"the connection failed while reading: {exc}", sent=True
+                ) from exc
+            if data:
+                parser.feed(data)
+            else:
+                parser.feed_eof()
+        return parser.response(), parser.keep_alive
+
+    # --- connections ----------------------------------------------------------------------
+
+    async def _open(self, key: _Key, target: Target, proxy: str | None, overall: float) -> _Link:
+        where = Target.from_url(proxy) if proxy is not None else target
+        link = _Link(key, await self._connect(where.host, where.port, overall), self._generation)
+        try:
+            if proxy is not None and target.scheme == "https":
+                await self._tunnel(link, target, proxy, overall)
+            if target.scheme == "https":
+                await self._start_tls(link, target, overall)
+        except BaseException:
+            link.close()
+            raise
+        return link
+
+    async def _connect(self, host: str, port: int, overall: float) -> socket.socket:
+        """Connect to the first address of ``host`` that answers, by the deadline.
+
+        Each address gets ``connect_timeout`` at most, and all of them together no more
+        than the deadline: a name with several silent addresses cannot multiply the wait.
+        """
+        loop = asyncio.get_running_loop()
+        infos = await self._resolve(host, port, overall)
+        last: OSError | None = None
+        for family, kind, proto, _, address in infos:
+            now = loop.time()
+            if overall <= now:
+                break
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)  # noqa: FBT003 (the stdlib's signature)
+                await _within(
+                    min(now + self._settings.connect_timeout, overall),
+                    loop.sock_connect,
+                    sock,
+                    address,
+                )
+            except OSError as exc:  # TimeoutError included
+                sock.close()
+                last = exc
+                continue
+            except BaseException:
+                sock.close()
+                raise
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        if overall <= loop.time() and (last is None or isinstance(last, TimeoutError)):
+            raise HttpFailure(
+                "timeout", f"connecting to {host}:{port} did not finish in time", sent=False
+            )
+        kind_ = "timed out connecting" if isinstance(last, TimeoutError) else "could not connect"
+        raise HttpFailure("connect", f"{kind_} to {host}:{port}: {last}", sent=False) from last
+
+    @staticmethod
+    async def _resolve(host: str, port: int, overall: float) -> list[Any]:
+        try:  # an IP address needs no resolver (and no thread)
+            return socket.getaddrinfo(
+                host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+            )
+        except OSError:
+            pass
+        loop = asyncio.get_running_loop()
+        try:
+            return await _within(overall, loop.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+        except TimeoutError:
+            raise HttpFailure(
+                "timeout", f"resolving {host!r} did not finish in time", sent=False
+            ) from None
+        except OSError as exc:
+            raise HttpFailure("connect", f"could not resolve {host!r}: {exc}", sent=False) from exc
+
+    async def _start_tls(self, link: _Link, target: Target, overall: float) -> None:
+        loop = asyncio.get_running_loop()
+        at = min(loop.time() + self._settings.connect_timeout, overall)
+        try:
+            await link.start_tls(self._settings.tls_context(), target.host, at)
+        except TimeoutError as exc:
+            raise HttpFailure(
+                "timeout" if overall <= loop.time() else "connect",
+                "the TLS handshake did not finish in time",
+                sent=False,
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise HttpFailure(
+                "tls", f"the server's certificate was refused: {exc}", sent=False
+            ) from exc
+        except OSError as exc:  # ssl.SSLError included
+            raise HttpFailure("connect", f"the TLS handshake failed: {exc}", sent=False) from exc
+
+    async def _tunnel(self, link: _Link, target: Target, proxy: str, overall: float) -> None:
+        """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
+        try:
+            response, _ = await self._exchange(
+                link, "HEAD", self._settings.tunnel_request(target, proxy), overall
+            )
+        except HttpFailure as exc:
+            raise HttpFailure(
+                "connect", f"the proxy did not open a tunnel: {exc}", sent=False
+            ) from exc
+        if response.status != 200:  # noqa: PLR2004
+            raise HttpFailure(
+                "connect", f"the proxy refused the tunnel with HTTP {response.status}", sent=False
+            )

@@ -1,0 +1,87 @@
+"""The botocore boundary for the async client: the synchronous transport's, sent on asyncio.
+
+A request takes three steps, two of them the synchronous transport's own code:
+
+1. :meth:`Transport.prepare <chime_speaker_search._transport.Transport.prepare>`: botocore
+   serialises and signs the request, and its ``before-send`` hook hands it back unsent.
+   This runs on the event loop and is CPU work only (~0.3 ms), except for credentials
+   that must be refreshed (an assumed role, instance or container credentials), which
+   botocore fetches synchronously, blocking the loop for that one request, about once
+   an hour.
+2. :class:`~._aio_http.AsyncHttpEngine` sends it and reads the answer on the loop, under
+   the same deadline rules as the synchronous engine.
+3. :meth:`Transport.interpret <chime_speaker_search._transport.Transport.interpret>` and
+   :meth:`Transport.failure <chime_speaker_search._transport.Transport.failure>` turn
+   the answer, or the failure, into JSON or the library's error, exactly as for a
+   synchronous call.
+
+The one set-up the engines do not take, a proxy reached over https (or botocore's
+``proxies_config``), is left to botocore's own sender, as in the synchronous client;
+the async client then runs each whole call in a thread of a small pool of its own
+(``max_pool_connections`` threads). Cancelling such a call returns at once, but its
+thread finishes the request in the background, bounded by botocore's socket timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from ._aio_http import AsyncHttpEngine
+from ._http import HttpFailure
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+__all__ = ["AsyncTransport"]
+
+
+class AsyncTransport:
+    """Sends one operation's request on the running event loop; returns its JSON.
+
+    Args:
+        transport: The synchronous transport whose client, settings and reading it shares.
+    """
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        settings = transport.engine
+        self._engine = AsyncHttpEngine(settings) if settings is not None else None
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def send(
+        self, operation_name: str, params: Mapping[str, Any], *, time_left: float | None
+    ) -> Mapping[str, Any]:
+        """As :meth:`Transport.send <chime_speaker_search._transport.Transport.send>`, awaited."""
+        if self._engine is None:
+            return await self._in_thread(operation_name, params, time_left)
+        request = self._transport.prepare(operation_name, params)
+        if isinstance(request, Mapping):
+            return request  # answered without sending (botocore's Stubber)
+        try:
+            response = await self._engine.request(
+                request.method, request.url, request.headers, request.body, time_left=time_left
+            )
+        except HttpFailure as exc:
+            raise self._transport.failure(exc, operation_name) from exc
+        return self._transport.interpret(operation_name, response)
+
+    async def _in_thread(
+        self, operation_name: str, params: Mapping[str, Any], time_left: float | None
+    ) -> Mapping[str, Any]:
+        if self._executor is None:
+            workers = int(self._transport.client.meta.config.max_pool_connections or 10)  # type: ignore[attr-defined]
+            self._executor = ThreadPoolExecutor(workers, thread_name_prefix="chime-speaker-search")
+        call = functools.partial(self._transport.send, operation_name, params, time_left=time_left)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+
+    def close(self) -> None:
+        """Close the connections (and the thread pool, if one was needed)."""
+        if self._engine is not None:
+            self._engine.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

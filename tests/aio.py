@@ -1,0 +1,82 @@
+"""The async client behind the synchronous client's interface, for shared tests.
+
+A test module that sets ``BOTH_CLIENTS = True`` runs each test that uses the ``client``
+(or ``make_client``) fixture twice: with a :class:`SpeakerSearchClient`, and with an
+:class:`AsyncSpeakerSearchClient` seen through :class:`BlockingClient`, which runs each
+coroutine on one event loop in a thread of its own and waits for it. The same
+assertions then pin both clients: requests sent, values returned, errors raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from chime_speaker_search import AsyncSpeakerSearchClient
+
+__all__ = ["BlockingClient", "Portal"]
+
+
+class Portal:
+    """An event loop running in a daemon thread; :meth:`call` runs a coroutine on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def call(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``coroutine`` on the loop and return (or raise) what it does."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+class BlockingClient:
+    """An ``AsyncSpeakerSearchClient`` whose coroutine methods block until done."""
+
+    def __init__(self, client: AsyncSpeakerSearchClient) -> None:
+        self.wrapped = client
+        self._portal = Portal()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.wrapped, name)
+        if not asyncio.iscoroutinefunction(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._portal.call(attribute(*args, **kwargs))
+
+        return call
+
+    def __repr__(self) -> str:
+        return repr(self.wrapped)
+
+    def close(self) -> None:
+        if self._portal.loop.is_closed():
+            return
+        try:
+            self._portal.call(self.wrapped.close())
+        finally:
+            self._portal.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
