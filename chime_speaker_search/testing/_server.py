@@ -85,13 +85,17 @@ class _Handler(BaseHTTPRequestHandler):
         response = app.handle(
             WireRequest(method=self.command, target=self.path, headers=headers, body=body)
         )
-        if response.delay:
-            self.server.stopping.wait(response.delay)
-        if response.drop or self.server.stopping.is_set():
-            # The request took effect; the client gets a closed connection, no bytes.
-            self.close_connection = True
-            return
-        self._send(response)
+        try:
+            if response.delay:
+                self.server.stopping.wait(response.delay)
+            if response.drop or self.server.stopping.is_set():
+                # The request took effect; the client gets a closed connection, no bytes.
+                self.close_connection = True
+                return
+            self._send(response)
+        finally:
+            if response.on_sent is not None:
+                response.on_sent()
 
     def _send(self, response: WireResponse) -> None:
         self.send_response(response.status)

@@ -111,6 +111,11 @@ class LocalSpeakerSearchService:
             when given, every request's SigV4 signature is verified with botocore's
             signer (403 on a mismatch or an unknown key). Default: only the form of
             the ``Authorization`` header is checked, so any credentials work.
+        concurrency_quota: Enforce the service's quota of one API call at a time per
+            speaker search task, voice profile and voice profile domain: a request for
+            one that another request is still being answered for (e.g. held back by
+            :meth:`delay_next`) gets a ``ConflictException``. Off by default, so that
+            concurrent tests of a client are not refused.
         request_log_size: How many requests :attr:`requests` (and events
             :attr:`events`) keep, the newest; older ones are forgotten.
         max_body_bytes: Request bodies larger than this are refused with HTTP 413
@@ -131,6 +136,7 @@ class LocalSpeakerSearchService:
         max_voice_profiles_per_domain: int = MAX_VOICE_PROFILES_PER_DOMAIN,
         on_event: Callable[[dict[str, Any]], object] | None = None,
         credentials: Mapping[str, str] | None = None,
+        concurrency_quota: bool = False,
         request_log_size: int = 1000,
         max_body_bytes: int = 1024 * 1024,
     ) -> None:
@@ -166,6 +172,7 @@ class LocalSpeakerSearchService:
             request_log_size=request_log_size,
             max_body_bytes=max_body_bytes,
             credentials=credentials,
+            concurrency_quota=concurrency_quota,
         )
         if on_event is not None:
             # Only a callback needs pushing after each request; `events` is brought up

@@ -20,6 +20,8 @@ import re
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -29,6 +31,7 @@ from chime_speaker_search._models import CallLeg
 from chime_speaker_search._validation import ID_MAX, _check_id, check_get, check_start
 from chime_speaker_search.errors import (
     BadRequestException,
+    ConflictException,
     InvalidParameterError,
     ServiceError,
     ServiceFailureException,
@@ -42,7 +45,7 @@ from ._faults import Faults
 from ._rules import ERROR_CODES, MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
 
     from chime_speaker_search._models import SpeakerSearchTask
 
@@ -135,6 +138,8 @@ class WireResponse:
     body: bytes = b""
     delay: float = 0.0
     drop: bool = False
+    on_sent: Callable[[], object] | None = None
+    """Called once the response has been sent (or dropped): the request is over."""
 
 
 def _parse_json(body: bytes) -> object:
@@ -167,6 +172,8 @@ class WireApp:
         max_body_bytes: Request bodies larger than this are refused with HTTP 413.
         credentials: Secret access keys by access key id: when given, signatures are
             verified; otherwise only their form is checked.
+        concurrency_quota: Refuse a request for a task, voice profile or domain that
+            another request is still being answered for (ConflictException).
 
     Attributes:
         lock: The one lock around all state: the emulator, the faults, the records.
@@ -179,6 +186,7 @@ class WireApp:
         request_log_size: int = 1000,
         max_body_bytes: int = 1024 * 1024,
         credentials: Mapping[str, str] | None = None,
+        concurrency_quota: bool = False,
     ) -> None:
         self.lock = threading.Lock()
         self.emulator = emulator
@@ -186,6 +194,8 @@ class WireApp:
         self.requests: deque[RecordedRequest] = deque(maxlen=request_log_size)
         self.max_body_bytes = max_body_bytes
         self._credentials = None if credentials is None else dict(credentials)
+        self.concurrency_quota = concurrency_quota
+        self._in_flight: set[str] = set()
         self.after_request: Callable[[], object] | None = None
         """Called (outside the lock) after each request, e.g. to publish events."""
         self._operations: dict[
@@ -291,8 +301,28 @@ class WireApp:
         )
         if rejection is not None:
             return _front_door(rejection, request_id)
+        resources = (
+            _resources(operation, labels, query, request.body)
+            if self.concurrency_quota
+            else frozenset()
+        )
         with self.lock:
-            plan = self.faults.take(operation)
+            busy = self.concurrency_quota and not self._in_flight.isdisjoint(resources)
+            if not busy:
+                plan = self.faults.take(operation)
+                if self.concurrency_quota:
+                    self._in_flight.update(resources)
+        if busy:
+            # [ca-regions] "Maximum concurrent API calls per voice profile domain / per
+            # voice profile / per speaker search task: 1"; [smithy] ConflictException:
+            # "Multiple instances of the same request were made simultaneously."
+            return _error(
+                ConflictException(
+                    f"Another request for {' or '.join(sorted(resources))} is still in"
+                    " progress; only one API call at a time may act on it."
+                ),
+                request_id,
+            )
         if plan.failure is not None:
             response = _injected(plan.failure, request_id)
         else:
@@ -302,7 +332,12 @@ class WireApp:
                 response = _error(error, request_id)
             else:
                 response = _json_response(status, document, {"x-amzn-RequestId": request_id})
-        return attrs.evolve(response, delay=plan.delay, drop=plan.drop)
+        on_sent = partial(self._release, resources) if self.concurrency_quota else None
+        return attrs.evolve(response, delay=plan.delay, drop=plan.drop, on_sent=on_sent)
+
+    def _release(self, resources: frozenset[str]) -> None:
+        with self.lock:
+            self._in_flight.difference_update(resources)
 
     # --- operations: (labels, query, body) -> (status, output document or None) -------
 
@@ -406,6 +441,33 @@ class WireApp:
                 next_token=next_token, max_results=max_results
             )
         return 200, _page_document("VoiceProfileDomains", page)
+
+
+def _resources(
+    operation: str, labels: dict[str, str], query: dict[str, str], body: bytes
+) -> frozenset[str]:
+    """The task, voice profile and domain a request acts on, for the concurrency quota."""
+    names = {
+        f"{kind} {labels[label]!r}"
+        for kind, label in (
+            ("speaker search task", "task"),
+            ("voice profile", "profile"),
+            ("voice profile domain", "domain"),
+        )
+        if label in labels
+    }
+    if operation == "ListVoiceProfiles" and "voice-profile-domain-id" in query:
+        names.add(f"voice profile domain {query['voice-profile-domain-id']!r}")
+    if operation in {"CreateVoiceProfile", "UpdateVoiceProfile", "StartSpeakerSearchTask"}:
+        document = _parse_json(body)
+        if isinstance(document, dict):
+            for kind, member in (
+                ("speaker search task", "SpeakerSearchTaskId"),
+                ("voice profile domain", "VoiceProfileDomainId"),
+            ):
+                if isinstance(document.get(member), str):
+                    names.add(f"{kind} {document[member]!r}")
+    return frozenset(names)
 
 
 # --- input ---------------------------------------------------------------------------------
