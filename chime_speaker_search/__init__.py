@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._client import SpeakerSearchClient
+from ._clock import Clock, SystemClock
 from ._event_models import (
     EventSpeakerSearchDetails,
     PostCallSpeakerSearchSummary,
@@ -25,6 +26,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._events import (
     deduplicate_events,
@@ -54,6 +56,7 @@ from .errors import (
     MalformedEventError,
     MalformedResponseError,
     NotFoundException,
+    OutcomeUnknownError,
     ResourceLimitExceededException,
     ServiceError,
     ServiceFailureException,
@@ -76,6 +79,7 @@ __all__ = [
     "BadRequestException",
     "CallDetails",
     "CallLeg",
+    "Clock",
     "ConflictException",
     "EventSpeakerSearchDetails",
     "ForbiddenException",
@@ -84,6 +88,7 @@ __all__ = [
     "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
+    "OutcomeUnknownError",
     "PollPolicy",
     "PostCallSpeakerSearchSummary",
     "ResourceLimitExceededException",
@@ -101,6 +106,7 @@ __all__ = [
     "SpeakerSearchStatusEvent",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
+    "SystemClock",
     "TaskFailedError",
     "ThrottledClientException",
     "TransportError",
@@ -110,6 +116,7 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
     "WaitTimeoutError",
     "deduplicate_events",

@@ -403,28 +403,18 @@ def _logging_to(console: _Console, verbosity: int) -> Iterator[None]:
 class _Progress:
     """Reports a wait: one line per status change, or a live line on a terminal."""
 
-    def __init__(self, console: _Console, client: SpeakerSearchClient) -> None:
+    def __init__(self, console: _Console) -> None:
         self._console = console
         self._started = time.monotonic()
         self._polls = 0
         self._task: SpeakerSearchTask | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        self._client = client
-        events = client.botocore_client.meta.events
-        events.register("before-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_poll)
-        events.register("after-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_answer)
 
-    def _on_poll(self, **_: object) -> None:
+    def poll(self, task: SpeakerSearchTask) -> None:
+        """``on_poll`` for the client: a poll answered (failed polls are logged by the client)."""
         self._polls += 1
-
-    def _on_answer(self, parsed: dict[str, Any] | None = None, **_: object) -> None:
-        parsed = parsed or {}
-        if "Error" in parsed:
-            outcome = str(parsed["Error"].get("Code", "an error"))
-        else:
-            outcome = str(parsed.get("SpeakerSearchTask", {}).get("SpeakerSearchTaskStatus", "?"))
-        logger.info("Poll %d: %s", self._polls, outcome)
+        logger.info("Poll %d: %s", self._polls, task.speaker_search_task_status.value)
 
     def _describe(self) -> str:
         task = self._task
@@ -452,9 +442,6 @@ class _Progress:
             frame += 1
 
     def __exit__(self, *_: object) -> None:
-        events = self._client.botocore_client.meta.events
-        events.unregister("before-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_poll)
-        events.unregister("after-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_answer)
         if self._ticker is not None:
             self._stop.set()
             self._ticker.join()
@@ -651,7 +638,7 @@ def _cmd_start(run: _Run) -> int:
         run.print_task(task)
         return EXIT_OK
     timeout, poll = run.poll_policy()
-    with run.client() as client, _Progress(run.console, client) as progress:
+    with run.client() as client, _Progress(run.console) as progress:
 
         def on_update(task: SpeakerSearchTask) -> None:
             run.resume = [args.voice_connector_id, task.speaker_search_task_id]
@@ -663,6 +650,7 @@ def _cmd_start(run: _Run) -> int:
                 timeout=timeout,
                 poll=poll,
                 on_update=on_update,
+                on_poll=progress.poll,
                 raise_on_failure=False,
             )
         except WaitTimeoutError as error:
@@ -685,7 +673,7 @@ def _cmd_wait(run: _Run) -> int:
     args = run.args
     timeout, poll = run.poll_policy()
     run.resume = [args.voice_connector_id, args.speaker_search_task_id]
-    with run.client() as client, _Progress(run.console, client) as progress:
+    with run.client() as client, _Progress(run.console) as progress:
         try:
             task = client.wait(
                 voice_connector_id=args.voice_connector_id,
@@ -693,6 +681,7 @@ def _cmd_wait(run: _Run) -> int:
                 timeout=timeout,
                 poll=poll,
                 on_update=progress.update,
+                on_poll=progress.poll,
                 raise_on_failure=False,
             )
         except WaitTimeoutError as error:
@@ -840,7 +829,7 @@ def _cmd_demo(run: _Run) -> int:
             session=offline_session("demo-access-key", "demo-secret-key"),
             retry=RetryPolicy(max_attempts=run.args.max_attempts),
         )
-        with client, _Progress(run.console, client) as progress:
+        with client, _Progress(run.console) as progress:
             task = client.start_and_wait(
                 voice_connector_id=seed.voice_connector_id,
                 transaction_id=seed.succeeding_transaction_id,
@@ -848,6 +837,7 @@ def _cmd_demo(run: _Run) -> int:
                 timeout=_DEMO_TIMEOUT,
                 poll=_DEMO_POLL,
                 on_update=progress.update,
+                on_poll=progress.poll,
             )
     finally:
         service.stop()
