@@ -27,7 +27,7 @@ import botocore.credentials
 import botocore.exceptions
 import pytest
 
-from chime_speaker_search import SpeakerSearchClient
+from chime_speaker_search import ServiceError, SpeakerSearchClient
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 from tests.conftest import DUMMY_SECRET
 
@@ -292,3 +292,20 @@ def test_credentials_stay_out_of_reprs_and_errors() -> None:
     with pytest.raises(ValueError, match="credentials") as raised:
         LocalSpeakerSearchService(credentials={KEY_ID: ""})
     assert KEY_ID not in str(raised.value)
+
+
+def test_the_library_sees_a_refused_signature_as_a_non_retried_service_error(
+    verifying: World,
+) -> None:
+    """The Coral-suffixed error type reaches the library's error tree as its plain code."""
+    session = boto3.Session(aws_access_key_id=KEY_ID, aws_secret_access_key="not-the-secret")
+    with (
+        SpeakerSearchClient(
+            endpoint_url=verifying.service.endpoint_url, region_name="us-east-1", session=session
+        ) as client,
+        pytest.raises(ServiceError) as raised,
+    ):
+        client.get_speaker_search_task(voice_connector_id=verifying.vc, speaker_search_task_id="t")
+    assert (raised.value.code, raised.value.http_status) == ("InvalidSignatureException", 403)
+    assert raised.value.attempts == 1
+    assert "not-the-secret" not in str(raised.value)
