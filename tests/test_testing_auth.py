@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -30,9 +26,11 @@ import pytest
 from chime_speaker_search import ServiceError, SpeakerSearchClient
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 from tests.conftest import DUMMY_SECRET
+from tests.test_testing_profiles import aws_cli
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 CORAL = ":http://internal.amazon.com/coral/com.amazon.coral.service/"
 KEY_ID = "AKIDEMULATORTEST0001"
@@ -261,28 +259,16 @@ def test_boto3_the_library_and_the_aws_cli_pass_verification(
             transaction_id=world.call,
             voice_profile_domain_id=world.domain,
         )
-    done = subprocess.run(  # noqa: S603 (the venv's own AWS CLI, fixed arguments)
-        [
-            str(Path(sys.executable).with_name("aws")),
-            "chime-sdk-voice",
-            "get-speaker-search-task",
-            "--voice-connector-id",
-            world.vc,
-            "--speaker-search-task-id",
-            task.speaker_search_task_id,
-            "--endpoint-url",
-            world.service.endpoint_url,
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "HOME": str(tmp_path), "AWS_PAGER": ""},
-        timeout=60,
-        check=False,
+    got = aws_cli(
+        "get-speaker-search-task",
+        "--voice-connector-id",
+        world.vc,
+        "--speaker-search-task-id",
+        task.speaker_search_task_id,
+        endpoint_url=world.service.endpoint_url,
+        home=tmp_path,
     )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["SpeakerSearchTask"]["SpeakerSearchTaskId"] == (
-        task.speaker_search_task_id
-    )
+    assert got["SpeakerSearchTask"]["SpeakerSearchTaskId"] == task.speaker_search_task_id
 
 
 def test_credentials_stay_out_of_reprs_and_errors() -> None:

@@ -211,6 +211,17 @@ _NO_DESCRIPTORS = textwrap.dedent(
 )
 
 
+def _spawn(script: str) -> subprocess.Popen[str]:
+    """An emulator in its own process (run from the checkout), talking over pipes."""
+    return subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _end(process: subprocess.Popen[str]) -> None:
     """Let the emulator process stop (it waits on stdin), then release its pipes."""
     assert process.stdin is not None
@@ -228,13 +239,7 @@ def _line(stream: IO[str]) -> str:
 
 @pytest.mark.skipif(not LINUX, reason="uses RLIMIT_NOFILE and /proc")
 def test_out_of_descriptors_the_accept_loop_backs_off_instead_of_spinning() -> None:
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
-        [sys.executable, "-c", _NO_DESCRIPTORS],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = _spawn(_NO_DESCRIPTORS)
     assert process.stdin is not None
     assert process.stdout is not None
     connections: list[socket.socket] = []
@@ -410,13 +415,7 @@ def _settle_threads(pid: int, target: int, *, timeout: float = 10.0) -> int:
 
 @pytest.mark.skipif(not LINUX, reason="reads RSS and threads from /proc")
 def test_soak_20000_mixed_requests_keep_memory_and_threads_flat() -> None:
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, a fixed script)
-        [sys.executable, "-c", _SOAK_SERVER],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    process = _spawn(_SOAK_SERVER)
     assert process.stdin is not None
     assert process.stdout is not None
     try:

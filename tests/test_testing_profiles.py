@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-import boto3
-import botocore.config
 import botocore.exceptions
 import pytest
 
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
+from tests.test_testing_service import boto_client
 from tests.test_testing_wire import SIGNED
 
 if TYPE_CHECKING:
@@ -42,16 +41,6 @@ PROFILE_KEYS = {
     "UpdatedTimestamp",
     "ExpirationTimestamp",
 }
-
-
-def boto_client(service: LocalSpeakerSearchService) -> ChimeSDKVoiceClient:
-    """Raw boto3, with its own retries off so every answer is seen as it is."""
-    return boto3.client(
-        "chime-sdk-voice",
-        endpoint_url=service.endpoint_url,
-        region_name=service.region_name,
-        config=botocore.config.Config(retries={"total_max_attempts": 1}),
-    )
 
 
 class World(NamedTuple):
@@ -504,26 +493,35 @@ def test_faults_apply_to_the_new_operations(world: World) -> None:
     assert [r.operation for r in world.service.requests][-2:] == ["CreateVoiceProfile"] * 2
 
 
-def test_the_aws_cli_accepts_the_new_operations(world: World, tmp_path: Path) -> None:
-    task_id = world.finished_task("alice")
-    aws = Path(sys.executable).with_name("aws")
+def aws_cli(*arguments: str, endpoint_url: str, home: Path) -> dict[str, Any]:
+    """Run the venv's AWS CLI (``aws chime-sdk-voice ...``); return its JSON output."""
     done = subprocess.run(  # noqa: S603 (the venv's own AWS CLI, fixed arguments)
         [
-            str(aws),
+            str(Path(sys.executable).with_name("aws")),
             "chime-sdk-voice",
-            "create-voice-profile",
-            "--speaker-search-task-id",
-            task_id,
+            *arguments,
             "--endpoint-url",
-            world.service.endpoint_url,
+            endpoint_url,
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "HOME": str(tmp_path), "AWS_PAGER": ""},
+        env={**os.environ, "HOME": str(home), "AWS_PAGER": ""},
         timeout=60,
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    created = json.loads(done.stdout)["VoiceProfile"]
+    output: dict[str, Any] = json.loads(done.stdout)
+    return output
+
+
+def test_the_aws_cli_accepts_the_new_operations(world: World, tmp_path: Path) -> None:
+    task_id = world.finished_task("alice")
+    created = aws_cli(
+        "create-voice-profile",
+        "--speaker-search-task-id",
+        task_id,
+        endpoint_url=world.service.endpoint_url,
+        home=tmp_path,
+    )["VoiceProfile"]
     assert set(created) == PROFILE_KEYS
     assert dict(world.service.voice_profiles[created["VoiceProfileId"]]) == created

@@ -12,17 +12,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import boto3
 import botocore.config
 import botocore.exceptions
 import pytest
 
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
+from tests.test_testing_service import boto_client
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
 
 SEVEN_DAYS = timedelta(days=7)
 
@@ -33,15 +32,6 @@ def service() -> Iterator[LocalSpeakerSearchService]:
         yield made
 
 
-def boto(service: LocalSpeakerSearchService) -> ChimeSDKVoiceClient:
-    return boto3.client(
-        "chime-sdk-voice",
-        endpoint_url=service.endpoint_url,
-        region_name=service.region_name,
-        config=botocore.config.Config(retries={"total_max_attempts": 1}),
-    )
-
-
 def code_of(raised: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> str:
     return str(raised.value.response["Error"]["Code"])
 
@@ -49,7 +39,7 @@ def code_of(raised: pytest.ExceptionInfo[botocore.exceptions.ClientError]) -> st
 def test_get_and_stop_answer_not_found_once_a_task_is_seven_days_old(
     service: LocalSpeakerSearchService,
 ) -> None:
-    client = boto(service)
+    client = boto_client(service)
     vc = service.add_voice_connector()
     domain = service.add_voice_profile_domain()
     call = service.add_call(vc, caller="alice")
@@ -81,7 +71,7 @@ def test_get_and_stop_answer_not_found_once_a_task_is_seven_days_old(
 def test_forgotten_tasks_free_their_memory_and_their_tokens(
     service: LocalSpeakerSearchService,
 ) -> None:
-    client = boto(service)
+    client = boto_client(service)
     vc = service.add_voice_connector()
     domain = service.add_voice_profile_domain()
     clock = service.clock
