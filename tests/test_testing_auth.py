@@ -221,6 +221,7 @@ def test_verification_catches_a_tampered_body_path_or_host(verifying: World) -> 
     assert world.send("POST", world.start_path, tampered_body, headers)[0] == 403
     assert world.send("POST", world.start_path + "/", world.start_body, headers)[0] == 403
     assert world.start({**headers, "Host": "evil.example"})[0] == 403
+    assert world.start({**headers, "Host": "["})[0] == 403  # not a URL: no 500 either
     assert world.service.tasks == {}
 
 

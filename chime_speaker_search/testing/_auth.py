@@ -261,9 +261,13 @@ def check_authorization(
         return _invalid(
             "The provided 'x-amz-content-sha256' header does not match what was computed."
         )
-    expected = _expected_signature(
-        parsed, secret, method=method, target=target, headers=headers, body=body
-    )
+    try:
+        expected = _expected_signature(
+            parsed, secret, method=method, target=target, headers=headers, body=body
+        )
+    except ValueError:
+        # A Host or target no URL can hold (e.g. "Host: [") was not what was signed.
+        return _invalid(_MISMATCH)
     if not hmac.compare_digest(expected, parsed.signature):
         return _invalid(_MISMATCH)
     return None
