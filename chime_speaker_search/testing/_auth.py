@@ -267,7 +267,5 @@ def check_authorization(
         )
     except ValueError:
         # A Host or target no URL can hold (e.g. "Host: [") was not what was signed.
-        return _invalid(_MISMATCH)
-    if not hmac.compare_digest(expected, parsed.signature):
-        return _invalid(_MISMATCH)
-    return None
+        expected = ""
+    return None if hmac.compare_digest(expected, parsed.signature) else _invalid(_MISMATCH)
