@@ -44,6 +44,7 @@ __all__ = [
     "HangMidBody",
     "HostileServer",
     "HugeBody",
+    "RawAnswer",
     "Reply",
     "Seen",
     "ShortBody",
@@ -211,6 +212,17 @@ class ShortBody:
     def perform(self, link: _Link) -> bool:
         head, body = _render(self.reply)
         link.send(head + body[: -self.missing])
+        return False
+
+
+@attrs.frozen
+class RawAnswer:
+    """Send exactly these bytes as the answer, then close."""
+
+    data: bytes
+
+    def perform(self, link: _Link) -> bool:
+        link.send(self.data)
         return False
 
 

@@ -10,6 +10,7 @@ Where time is not the point, the client runs on a ManualClock and never sleeps.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -24,6 +25,7 @@ import botocore.config
 import pytest
 
 from chime_speaker_search import (
+    BadRequestException,
     MalformedResponseError,
     PollPolicy,
     RetryPolicy,
@@ -42,6 +44,7 @@ from tests.hostile import (
     HangMidBody,
     HostileServer,
     HugeBody,
+    RawAnswer,
     Reply,
     ShortBody,
     Silent,
@@ -463,3 +466,114 @@ def test_debug_logs_never_show_credentials(
         shown = caplog.handler.format(record) + record.getMessage()
         for secret in (ACCESS_KEY_ID, DUMMY_SECRET, DUMMY_SESSION_TOKEN):
             assert secret not in shown, f"{record.name} logged a credential: {shown[:300]}"
+
+
+# --- Beyond issue 11's list: breaks found by attacking the rewritten transport ------------
+
+TASK_BODY = json.dumps({"SpeakerSearchTask": TASK}).encode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\n\r\n" + TASK_BODY,
+            id="content-length-superscript-two",
+        ),
+        pytest.param(b"HTTP/1.1 \xb200 OK\r\nContent-Length: 2\r\n\r\n{}", id="status-superscript"),
+    ],
+)
+def test_digits_that_are_not_ascii_in_the_head_are_malformed(
+    server: HostileServer, manual: SpeakerSearchClient, raw: bytes
+) -> None:
+    """'\\xb2' passes str.isdigit() but not int(): the answer is malformed, never ValueError."""
+    server.default = RawAnswer(raw)
+    with pytest.raises(MalformedResponseError):
+        manual.get_speaker_search_task(**GET)
+
+
+ODD_ERROR_BODIES = [
+    pytest.param(b"[1]", id="array"),
+    pytest.param(b"1", id="number"),
+    pytest.param(b"null", id="null"),
+    pytest.param(b'"x"', id="string"),
+    pytest.param(b"\xff\xfe", id="not-utf-8"),
+]
+
+
+@pytest.mark.parametrize("body", ODD_ERROR_BODIES)
+def test_an_error_whose_body_is_not_a_json_object_keeps_its_error_type(
+    server: HostileServer, manual: SpeakerSearchClient, body: bytes
+) -> None:
+    """A 400 naming its error type maps by the header even when its body is not an object."""
+    server.default = Reply(
+        status=400, body=body, headers={"x-amzn-ErrorType": "BadRequestException"}
+    )
+    with pytest.raises(BadRequestException) as caught:
+        manual.get_speaker_search_task(**GET)
+    assert caught.value.http_status == 400
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("body", ODD_ERROR_BODIES)
+def test_a_bare_5xx_whose_body_is_not_a_json_object_is_a_retried_gateway_error(
+    server: HostileServer, manual: SpeakerSearchClient, body: bytes
+) -> None:
+    """A 503 with no error type and a non-object body is a gateway error: retried, then raised."""
+    server.default = Reply(status=503, body=body)
+    with pytest.raises(ServiceError) as caught:
+        manual.get_speaker_search_task(**GET)
+    assert caught.value.http_status == 503
+    assert caught.value.attempts == 5
+
+
+@pytest.fixture
+def slow_resolution(monkeypatch: pytest.MonkeyPatch, server: HostileServer) -> Iterator[str]:
+    """An endpoint whose name takes 5 s to resolve (a slow DNS server), then resolves."""
+    resolve = socket.getaddrinfo
+    released = threading.Event()
+
+    def fake_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == HOST:
+            released.wait(5.0)
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", ("127.0.0.1", port))
+            ]
+        return resolve(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    yield f"http://{HOST}:{server.port}"
+    released.set()  # a resolver thread left behind finishes now
+
+
+@pytest.mark.filterwarnings("ignore:endpoint_url .* is plain http:UserWarning")
+@pytest.mark.parametrize("call", ["get", "wait"])
+def test_slow_name_resolution_cannot_hold_a_call_past_its_deadline(
+    slow_resolution: str, call: str
+) -> None:
+    """Resolving the endpoint's name counts against the deadline too."""
+    retry = RetryPolicy(timeout=1.0) if call == "get" else RetryPolicy()
+    with SpeakerSearchClient(
+        endpoint_url=slow_resolution, region_name="us-east-1", retry=retry
+    ) as client:
+        started = time.monotonic()
+        if call == "get":
+            with pytest.raises(TransportError):
+                client.get_speaker_search_task(**GET)
+        else:
+            with pytest.raises(WaitTimeoutError):
+                client.wait(**GET, timeout=1.0)
+        elapsed = took(started)
+    assert elapsed <= 1.0 + SLACK, f"{call} with timeout 1 returned after {elapsed:.2f}s"
+
+
+def test_huge_botocore_timeouts_work(server: HostileServer, clock: ManualClock) -> None:
+    """Config(read_timeout=1e10, connect_timeout=1e10) is finite: calls work, no OverflowError."""
+    with SpeakerSearchClient(
+        endpoint_url=server.endpoint_url,
+        region_name="us-east-1",
+        config=botocore.config.Config(read_timeout=1e10, connect_timeout=1e10),
+        clock=clock,
+    ) as client:
+        task = client.get_speaker_search_task(**GET)
+    assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
