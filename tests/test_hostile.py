@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 import time
+import traceback
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -577,3 +578,30 @@ def test_huge_botocore_timeouts_work(server: HostileServer, clock: ManualClock) 
     ) as client:
         task = client.get_speaker_search_task(**GET)
     assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        pytest.param("socks5://user:hunter2@127.0.0.1:1080", id="socks5"),
+        pytest.param("ftp://user:hunter2@127.0.0.1:1", id="ftp"),
+    ],
+)
+def test_a_proxy_that_cannot_be_used_fails_without_showing_its_password(
+    server: HostileServer, clock: ManualClock, proxy: str
+) -> None:
+    """A proxy URL the client cannot use is a library error; its password shows nowhere."""
+    with (
+        SpeakerSearchClient(
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            config=botocore.config.Config(proxies={"http": proxy}),
+            retry=RetryPolicy.disabled(),
+            clock=clock,
+        ) as client,
+        pytest.raises(SpeakerSearchError) as caught,
+    ):
+        client.get_speaker_search_task(**GET)
+    # The whole traceback a user would see, chained causes included.
+    shown = "".join(traceback.format_exception(caught.value)) + repr(caught.value)
+    assert "hunter2" not in shown
