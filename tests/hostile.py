@@ -412,7 +412,7 @@ class Blackholes:
         self._sockets.append(probe)
         probe.setblocking(False)  # noqa: FBT003 (the stdlib's positional flag)
         probe.connect_ex(address)
-        _, writable, _ = select.select([], [probe], [], 0.2)
+        _, writable, _ = select.select([], [probe], [], 0.1)
         if writable:
             raise RuntimeError(f"a connect to {address} completed: cannot blackhole it here")
         return address
