@@ -172,7 +172,7 @@ class ResponseParser:
         status_line, _, header_block = head.partition("\r\n")
         version, _, rest = status_line.partition(" ")
         code = rest[:3]
-        if not version.startswith("HTTP/1.") or not code.isdigit() or len(code) != 3:  # noqa: PLR2004
+        if not version.startswith("HTTP/1.") or not _digits(code) or len(code) != 3:  # noqa: PLR2004
             raise HttpFailure(
                 "protocol", f"the server did not answer HTTP/1.x: {status_line[:60]!r}", sent=True
             )
@@ -208,7 +208,7 @@ class ResponseParser:
             self._state = _UNTIL_CLOSE
             self.keep_alive = False
             return True
-        if not length.isdigit():
+        if not _digits(length):
             raise HttpFailure("protocol", f"invalid Content-Length {length[:40]!r}", sent=True)
         self._remaining = int(length)
         if self._remaining > self._max_body:
@@ -254,14 +254,10 @@ class ResponseParser:
 
     def _start_chunk(self, line: bytes) -> None:
         size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpFailure(
-                "protocol", f"invalid chunk size {size_text[:20]!r}", sent=True
-            ) from None
-        if size < 0:
-            raise HttpFailure("protocol", "negative chunk size", sent=True)
+        # int() would also take "0x5", "1_0", "+5" or "-5": a chunk size is hex digits only.
+        if not size_text or size_text.lstrip(b"0123456789abcdefABCDEF"):
+            raise HttpFailure("protocol", f"invalid chunk size {size_text[:20]!r}", sent=True)
+        size = int(size_text, 16)
         if size == 0:
             self._state = _TRAILER
             return
@@ -273,6 +269,11 @@ class ResponseParser:
             )
         self._remaining = size
         self._state = _CHUNK_DATA
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²", which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 # --- sending ------------------------------------------------------------------------------

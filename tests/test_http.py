@@ -103,7 +103,9 @@ def test_a_chunked_body_with_extensions_and_trailers(feed: Callable[..., Respons
     assert parser.keep_alive
 
 
-@pytest.mark.parametrize("size", [b"zz", b"-1", b"", b"\xb2", b" ", b"5 5"], ids=repr)
+@pytest.mark.parametrize(
+    "size", [b"zz", b"-1", b"", b"\xb2", b" ", b"5 5", b"0x5", b"1_0", b"+5"], ids=repr
+)
 def test_malformed_chunk_sizes_are_protocol_failures(
     feed: Callable[..., ResponseParser], size: bytes
 ) -> None:
@@ -211,6 +213,7 @@ def test_latin1_header_bytes_are_kept_not_refused(feed: Callable[..., ResponsePa
         b"HTTP/1.1 2x0 OK",
         b"HTTP/1.1 20",
         b"HTTP/1.1",
+        b"HTTP/1.1 \xb200 OK",  # a digit to str.isdigit, not to int()
         b"",
     ],
     ids=repr,
@@ -232,7 +235,9 @@ def test_malformed_header_lines_are_protocol_failures(
     assert error.kind == "protocol"
 
 
-@pytest.mark.parametrize("length", [b"abc", b"-1", b"1, 2", b"+5", b"0x10", b""], ids=repr)
+@pytest.mark.parametrize(
+    "length", [b"abc", b"-1", b"1, 2", b"+5", b"0x10", b"", b"\xb2", b"1\xb9"], ids=repr
+)
 def test_invalid_content_lengths_are_protocol_failures(
     feed: Callable[..., ResponseParser], length: bytes
 ) -> None:
@@ -832,9 +837,20 @@ def once(data: bytes) -> Callable[[Peer], None]:
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", "short"),
         (b"", "lost"),
         (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "protocol"),
+        (b"HTTP/1.1 \xb200 OK\r\n\r\n", "protocol"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: \xb9\r\n\r\n", "protocol"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (MAX_BODY + 1), "too_large"),
     ],
-    ids=["negative-chunk", "huge-chunk", "short", "nothing", "not-http", "announced-too-large"],
+    ids=[
+        "negative-chunk",
+        "huge-chunk",
+        "short",
+        "nothing",
+        "not-http",
+        "superscript-status",
+        "superscript-length",
+        "announced-too-large",
+    ],
 )
 def test_hostile_answers_are_classified(
     engines: Callable[..., HttpEngine], data: bytes, kind: str
