@@ -161,11 +161,12 @@ class ResponseParser:
 
     def _parse_head(self) -> bool:
         end = self._buffer.find(b"\r\n\r\n")
+        # Checked whether or not the end arrived: one read may bring a head and its end.
+        if (end if end >= 0 else len(self._buffer)) > MAX_HEAD:
+            raise HttpFailure(
+                "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
+            )
         if end < 0:
-            if len(self._buffer) > MAX_HEAD:
-                raise HttpFailure(
-                    "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
-                )
             return False
         head = bytes(self._buffer[:end]).decode("latin-1")
         del self._buffer[: end + 4]

@@ -252,6 +252,13 @@ def test_a_head_over_64_kib_is_refused_without_its_end() -> None:
     assert error.kind == "protocol"
 
 
+def test_a_head_over_64_kib_is_refused_even_when_it_ends_in_the_same_read() -> None:
+    wire = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * MAX_HEAD + b"\r\nContent-Length: 0\r\n\r\n"
+    error = failure(lambda: ResponseParser().feed(wire))
+    assert error.kind == "protocol"
+    assert "larger than" in str(error)
+
+
 def test_a_head_just_under_64_kib_is_fine(feed: Callable[..., ResponseParser]) -> None:
     filler = b"a" * (MAX_HEAD - 100)
     parser = feed(b"HTTP/1.1 200 OK\r\nX-Big: " + filler + b"\r\nContent-Length: 0\r\n\r\n")
