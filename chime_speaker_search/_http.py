@@ -94,6 +94,9 @@ class ResponseParser:
         self._buffer = bytearray()
         self._state = _HEAD
         self._remaining = 0
+        # Where to resume looking for a line end: bytes trickled one at a time must not
+        # make each look rescan the whole head (~1 s of CPU for a 64 KiB head).
+        self._scanned = 0
         self.status = 0
         self.headers: dict[str, str] = {}
         self.body = bytearray()
@@ -160,16 +163,18 @@ class ResponseParser:
         self.body += data
 
     def _parse_head(self) -> bool:
-        end = self._buffer.find(b"\r\n\r\n")
+        end = self._buffer.find(b"\r\n\r\n", self._scanned)
         # Checked whether or not the end arrived: one read may bring a head and its end.
         if (end if end >= 0 else len(self._buffer)) > MAX_HEAD:
             raise HttpFailure(
                 "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
             )
         if end < 0:
+            self._scanned = max(0, len(self._buffer) - 3)
             return False
         head = bytes(self._buffer[:end]).decode("latin-1")
         del self._buffer[: end + 4]
+        self._scanned = 0
         status_line, _, header_block = head.partition("\r\n")
         version, _, rest = status_line.partition(" ")
         code = rest[:3]
@@ -235,13 +240,15 @@ class ResponseParser:
         return True
 
     def _parse_chunk_line(self) -> bool:
-        end = self._buffer.find(b"\r\n")
+        end = self._buffer.find(b"\r\n", self._scanned)
         if end < 0:
+            self._scanned = max(0, len(self._buffer) - 1)
             if len(self._buffer) > MAX_HEAD:
                 raise HttpFailure("protocol", "a chunk-size line is too long", sent=True)
             return False
         line = bytes(self._buffer[:end])
         del self._buffer[: end + 2]
+        self._scanned = 0
         if self._state == _CHUNK_END:
             if line:
                 raise HttpFailure("protocol", "chunk data overran its size", sent=True)
