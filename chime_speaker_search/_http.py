@@ -121,6 +121,10 @@ class ResponseParser:
         self._buffer += data
         while self._state != _DONE and self._step():
             pass
+        if self._state == _DONE and self._buffer:
+            # Bytes beyond the answer (one to a request not sent yet?): whatever comes
+            # next on this connection can't be matched to a request, so don't reuse it.
+            self.keep_alive = False
 
     def feed_eof(self) -> None:
         """The connection closed: fine only when the body runs until close."""

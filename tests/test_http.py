@@ -309,6 +309,14 @@ def test_eof_in_each_state_is_lost_or_short(
     assert error.kind == kind
 
 
+def test_bytes_after_the_response_make_the_connection_unusable() -> None:
+    """Bytes beyond the answer: the connection's framing is lost, so it is not reused."""
+    parser = ResponseParser()
+    parser.feed(answer(body=b"one") + answer(body=b"two"))
+    assert parser.response().body == b"one"
+    assert not parser.keep_alive
+
+
 @given(st.data(), strategies.http_responses())
 def test_any_split_of_a_response_parses_the_same(
     data: st.DataObject, response: tuple[bytes, int, dict[str, str], bytes]
@@ -917,6 +925,25 @@ def test_a_body_of_the_largest_allowed_size_is_read(engines: Callable[..., HttpE
     body = b"b" * MAX_BODY
     with RawServer(once(answer(body=body))) as server:
         assert get(engines(), server.url).body == body
+
+
+def test_a_connection_that_sent_more_than_the_answer_is_not_reused(
+    engines: Callable[..., HttpEngine],
+) -> None:
+    """An answer to a request not sent yet must not become the next request's answer."""
+    unasked = b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n"
+
+    def answer_out_of_turn(peer: Peer) -> None:
+        if peer.read_request() is not None:
+            peer.send(answer(body=b"asked") + unasked)  # and the start of another
+        if peer.read_request() is not None:
+            peer.send(b"unasked")
+
+    engine = engines()
+    with RawServer(answer_out_of_turn) as server:
+        assert get(engine, server.url).body == b"asked"
+        assert get(engine, server.url).body == b"asked"
+    assert server.connections == 2
 
 
 def test_non_ascii_header_bytes_are_read_as_latin1(engines: Callable[..., HttpEngine]) -> None:
