@@ -314,11 +314,16 @@ class Target:
         return cls(scheme, parts.hostname, port, path)
 
     @property
+    def authority(self) -> str:
+        """``host:port``, an IPv6 literal in brackets (as in a CONNECT request line)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
     def host_header(self) -> str:
         """The Host header SigV4 signed: the port only when it is not the default."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
+        return self.authority if self.port != default else self.authority.rpartition(":")[0]
 
 
 class _Deadline:
@@ -610,7 +615,7 @@ class HttpEngine:
 
     def _tunnel(self, sock: socket.socket, target: Target, proxy: str, overall: _Deadline) -> None:
         """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
-        authority = f"{target.host}:{target.port}"
+        authority = target.authority
         lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}", *self._proxy_headers(proxy)]
         wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:

@@ -597,7 +597,7 @@ def test_an_http_proxy_without_credentials_sends_none(
     assert "proxy-authorization" not in forward.requests[0].headers
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
 def test_https_goes_through_a_connect_tunnel(
     engines: Callable[..., HttpEngine], certificate: tuple[str, str], host: str
 ) -> None:
