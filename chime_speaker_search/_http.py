@@ -491,11 +491,13 @@ class HttpEngine:
         target = Target.from_url(url)
         proxy = self._proxies.get(target.scheme)
         overall = _Deadline(time_left if time_left is not None else float("inf"))
+        # Written before a connection is taken: a request that can't be written must
+        # neither open a connection nor take one out of the pool.
+        wire = self._serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
         conn = self._checkout(key)
         if conn is None:
             conn = _Connection(key, self._open(target, proxy, overall))
-        wire = self._serialise(method, target, headers, body, proxy)
         try:
             response, reusable = self._exchange(conn.sock, method, wire, overall)
         except BaseException:
@@ -536,7 +538,15 @@ class HttpEngine:
         if proxy is not None and target.scheme == "http":
             lines.extend(self._proxy_headers(proxy))
         lines.append("Accept-Encoding: identity")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+        try:
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise HttpFailure(
+                "connect",
+                f"the request head has a character HTTP/1.1 cannot carry: {exc}",
+                sent=False,
+            ) from exc
+        return head + (body or b"")
 
     def _exchange(
         self, sock: socket.socket, method: str, wire: bytes, overall: _Deadline

@@ -535,6 +535,38 @@ def test_bytes_header_values_are_sent_as_latin1(engines: Callable[..., HttpEngin
     assert server.requests[0].headers["x-token"] == "abc\xe9"
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-A": "v\r\nX-Evil: 1"},
+        {"X-A\r\nX-Evil": "1"},
+        {"X-A": b"v\nX-Evil: 1"},
+        {"X-A": "v\rX-Evil: 1"},
+        {"X-A": "caf\u20ac"},  # not latin-1: no way to write it
+    ],
+    ids=["crlf-value", "crlf-name", "lf-bytes", "cr", "euro"],
+)
+def test_a_header_that_cannot_be_sent_as_is_is_refused_before_connecting(
+    engines: Callable[..., HttpEngine], headers: dict[str, str | bytes]
+) -> None:
+    engine = engines()
+    with RawServer(keep_alive()) as server:
+        get(engine, server.url)  # a pooled connection, which must stay pooled
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            error, _ = failing(
+                lambda: engine.request("GET", f"{server.url}/x", headers, None, time_left=5)
+            )
+            get(engines(), server.url)  # accepted after any connection the refusal made
+            gc.collect()
+        get(engine, server.url)
+    assert (error.kind, error.sent) == ("connect", False)
+    assert [w.message for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert server.connections == 2  # the pooled one, and the second engine's
+    assert [r.target for r in server.requests] == ["/", "/", "/"]
+    assert not any("evil" in r.head.lower() for r in server.requests)
+
+
 def test_connect_refused_is_a_connect_failure_not_sent(
     engines: Callable[..., HttpEngine],
 ) -> None:
