@@ -303,11 +303,19 @@ class Target:
     @classmethod
     def from_url(cls, url: str) -> Target:
         """Split an absolute http(s) URL."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # ValueError: out of range or not a number
+        except ValueError as exc:
+            raise HttpFailure(
+                "connect", f"cannot send to {_shown(url)!r}: {exc}", sent=False
+            ) from None
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
-            raise HttpFailure("connect", f"cannot send to {url!r}: not an http(s) URL", sent=False)
-        port = parts.port or (443 if scheme == "https" else 80)
+            raise HttpFailure(
+                "connect", f"cannot send to {_shown(url)!r}: not an http(s) URL", sent=False
+            )
+        port = port or (443 if scheme == "https" else 80)
         path = parts.path or "/"
         if parts.query:
             path = f"{path}?{parts.query}"
@@ -324,6 +332,15 @@ class Target:
         """The Host header SigV4 signed: the port only when it is not the default."""
         default = 443 if self.scheme == "https" else 80
         return self.authority if self.port != default else self.authority.rpartition(":")[0]
+
+
+def _shown(url: str) -> str:
+    """``url`` without its user information (a proxy URL may carry a password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}"
 
 
 class _Deadline:

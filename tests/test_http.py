@@ -567,6 +567,19 @@ def test_a_header_that_cannot_be_sent_as_is_is_refused_before_connecting(
     assert not any("evil" in r.head.lower() for r in server.requests)
 
 
+@pytest.mark.parametrize(
+    "proxy_url",
+    ["http://user:s3cret@127.0.0.1:99999", "http://user:s3cret@:8080", "ftp://user:s3cret@h"],
+)
+def test_an_unusable_proxy_url_is_a_connect_failure_that_hides_its_password(
+    engines: Callable[..., HttpEngine], proxy_url: str
+) -> None:
+    engine = engines(proxies={"http": proxy_url})
+    error, _ = failing(lambda: get(engine, "http://127.0.0.1:1/"))
+    assert (error.kind, error.sent) == ("connect", False)
+    assert "s3cret" not in str(error)
+
+
 def test_connect_refused_is_a_connect_failure_not_sent(
     engines: Callable[..., HttpEngine],
 ) -> None:
@@ -574,7 +587,10 @@ def test_connect_refused_is_a_connect_failure_not_sent(
     assert (error.kind, error.sent) == ("connect", False)
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1/", "http:///nohost", "notaurl"])
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://127.0.0.1/", "http:///nohost", "notaurl", "http://127.0.0.1:99999/", "http://[::1/"],
+)
 def test_urls_no_request_can_go_to_are_connect_failures(
     engines: Callable[..., HttpEngine], url: str
 ) -> None:
