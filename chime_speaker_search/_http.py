@@ -48,6 +48,7 @@ MAX_HEAD: Final = 64 * 1024
 # profiles is ~40 kB. Anything near this is not the service talking.
 MAX_BODY: Final = 4 * 1024 * 1024
 _RECV: Final = 64 * 1024
+_LONGEST_WAIT: Final = 86400.0
 
 
 class HttpFailure(Exception):
@@ -447,8 +448,13 @@ class HttpEngine:
         client_cert: str | tuple[str, str] | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+            if not seconds > 0:  # also NaN
+                raise ValueError(f"{name} must be a number of seconds > 0, not {seconds!r}")
+        # A socket timeout must fit the platform's time_t: anything beyond a day is
+        # "no limit" in practice, and a day always fits.
+        self.connect_timeout = min(connect_timeout, _LONGEST_WAIT)
+        self.read_timeout = min(read_timeout, _LONGEST_WAIT)
         self.max_body = max_body
         self._max_pool = max_pool
         self._verify = verify

@@ -613,9 +613,24 @@ def test_a_deadline_already_passed_sends_nothing(
     assert len(server.requests) == 1
 
 
-def test_no_time_limit_at_all_is_fine(engines: Callable[..., HttpEngine]) -> None:
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+@pytest.mark.parametrize("name", ["connect_timeout", "read_timeout"])
+def test_timeouts_that_are_not_positive_are_refused_up_front(name: str, bad: float) -> None:
+    settings = {"connect_timeout": 1.0, "read_timeout": 1.0, name: bad}
+    with pytest.raises(ValueError, match=name):
+        HttpEngine(
+            connect_timeout=settings["connect_timeout"], read_timeout=settings["read_timeout"]
+        )
+
+
+@pytest.mark.parametrize("time_left", [None, 1e10, float("inf")])
+@pytest.mark.parametrize("timeouts", [5.0, 1e10, 1e300])
+def test_any_finite_timeouts_and_no_time_limit_at_all_are_fine(
+    engines: Callable[..., HttpEngine], time_left: float | None, timeouts: float
+) -> None:
+    engine = engines(connect_timeout=timeouts, read_timeout=timeouts)
     with RawServer(keep_alive(b"x")) as server:
-        assert get(engines(), server.url, None).body == b"x"
+        assert get(engine, server.url, time_left).body == b"x"
 
 
 # --- proxies and TLS -----------------------------------------------------------------------------
