@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ipaddress
 import select
 import socket
 import ssl
@@ -27,13 +28,13 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
     "HttpEngine",
@@ -379,16 +380,57 @@ class _Connection:
             self.sock.close()
 
 
+_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(
+    host: str, port: int, connect_timeout: float, deadline: _Deadline
+) -> Sequence[_AddressInfo]:
+    """The addresses of ``host``, found within ``connect_timeout`` and by the deadline.
+
+    ``getaddrinfo`` takes no timeout (a dead DNS server holds it 5 s per try and server),
+    so a name is looked up in a helper thread that the call stops waiting for; the
+    thread ends when the resolver gives up. An IP literal needs no lookup.
+    """
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    outcome: list[Sequence[_AddressInfo] | Exception] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except Exception as exc:  # noqa: BLE001 (handed to the waiting thread)
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="chime-speaker-search-resolve", daemon=True).start()
+    if not done.wait(min(connect_timeout, deadline.left("looking up the host", sent=False))):
+        if deadline.at <= time.monotonic():
+            raise HttpFailure("timeout", f"looking up {host!r} did not finish in time", sent=False)
+        raise HttpFailure(
+            "connect", f"looking up {host!r} took over {connect_timeout:g} s", sent=False
+        )
+    result = outcome[0]
+    if isinstance(result, OSError | ValueError):  # ValueError: a name IDNA cannot encode
+        raise HttpFailure("connect", f"could not resolve {host!r}: {result}", sent=False)
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
 def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) -> socket.socket:
     """Connect to the first address of ``host`` that answers, by the deadline.
 
     Each address gets ``connect_timeout`` at most, and all of them together no more than
     the deadline: a name with several silent addresses cannot multiply the wait.
     """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise HttpFailure("connect", f"could not resolve {host!r}: {exc}", sent=False) from exc
+    infos = _resolve(host, port, connect_timeout, deadline)
     last: OSError | None = None
     for family, kind, proto, _, address in infos:
         timeout = min(connect_timeout, deadline.left("connecting", sent=False))

@@ -886,8 +886,41 @@ def test_a_single_silent_address_is_a_connect_timeout(
     assert took < 0.2 + MARGIN
 
 
-def test_an_unresolvable_name_is_a_connect_failure(engines: Callable[..., HttpEngine]) -> None:
-    error, _ = failing(lambda: get(engines(), "http://nothing.invalid/", 5.0))
+@pytest.mark.parametrize(
+    ("connect_timeout", "time_left", "kind"), [(10.0, 0.4, "timeout"), (0.4, 10.0, "connect")]
+)
+def test_a_hanging_name_lookup_ends_by_the_deadline_or_connect_timeout(
+    engines: Callable[..., HttpEngine],
+    monkeypatch: pytest.MonkeyPatch,
+    connect_timeout: float,
+    time_left: float,
+    kind: str,
+) -> None:
+    """A resolver that does not answer (a dead DNS server) holds no call past its deadline."""
+    real = socket.getaddrinfo
+    released = threading.Event()
+
+    def hanging(host: str, *args: object, **kwargs: object) -> object:
+        if host == "slow.test":
+            released.wait(3)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        engine = engines(connect_timeout=connect_timeout)
+        error, took = failing(lambda: get(engine, "http://slow.test/", time_left))
+    finally:
+        released.set()
+    assert (error.kind, error.sent) == (kind, False)
+    assert took < 0.4 + MARGIN
+
+
+@pytest.mark.parametrize("host", ["nothing.invalid", "a" * 64 + ".example"])
+def test_an_unresolvable_name_is_a_connect_failure(
+    engines: Callable[..., HttpEngine], host: str
+) -> None:
+    error, _ = failing(lambda: get(engines(), f"http://{host}/", 5.0))
     assert (error.kind, error.sent) == ("connect", False)
 
 
