@@ -370,10 +370,15 @@ class _Connection:
     def is_stale(self) -> bool:
         """An idle connection that is readable was closed (or sent junk): don't reuse it."""
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            if hasattr(select, "poll"):
+                # Not select(): it refuses descriptors over 1023, common in big processes.
+                poller = select.poll()
+                poller.register(self.sock, select.POLLIN)
+                return bool(poller.poll(0))
+            readable, _, _ = select.select([self.sock], [], [], 0)  # pragma: no cover (Windows)
         except (OSError, ValueError):
             return True
-        return bool(readable)
+        return bool(readable)  # pragma: no cover (Windows)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -8,6 +8,7 @@ time is the point they use the real clock with a 0.25 s margin, the engine's pro
 from __future__ import annotations
 
 import gc
+import os
 import socket
 import ssl
 import threading
@@ -444,6 +445,38 @@ def test_the_pool_keeps_at_most_max_pool_idle_connections(
         get(engine, server.url)
         assert server.connections == 4  # the two kept were reused
         assert len(server.requests) == 6
+
+
+def test_pooling_works_in_a_process_with_over_1024_open_files(
+    engines: Callable[..., HttpEngine], tmp_path: Path
+) -> None:
+    """select() refuses descriptors >= 1024; the staleness check must not depend on it."""
+    import resource  # noqa: PLC0415 (POSIX only)
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"the hard limit of {hard} open files is too low for this test")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    placeholder = tmp_path / "fd"
+    placeholder.touch()
+    held = [os.open(placeholder, os.O_RDONLY) for _ in range(1030)]
+    try:
+        engine = engines()
+        with RawServer(keep_alive()) as server:
+            get(engine, server.url)
+            get(engine, server.url)
+            engine.close()
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert server.connections == 1
+
+
+def test_a_pooled_socket_that_cannot_be_polled_counts_as_stale() -> None:
+    sock = socket.socket()
+    sock.close()
+    assert _http._Connection(("http", "h", 80), sock).is_stale()
 
 
 def test_close_closes_idle_connections(engines: Callable[..., HttpEngine]) -> None:
