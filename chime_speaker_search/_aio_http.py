@@ -5,9 +5,12 @@ settings (it takes them from a synchronous engine), the same request bytes, the 
 sans-IO :class:`~._http.ResponseParser` (so the same size cap and framing checks), the
 same :class:`~._http.HttpFailure` kinds, and the same deadline rules: connecting to each
 address within ``min(connect_timeout, time left)``, the whole answer within
-``min(read_timeout, time left)``. No thread is used, except the loop's own resolver for
-a host name (``loop.getaddrinfo``, as every asyncio connection does; an IP address is
-used as it is).
+``min(read_timeout, time left)``. No thread is used, except to look up a host name
+when a new connection needs one: ``getaddrinfo`` takes no timeout, so it runs in a
+daemon thread that the request stops waiting for at its deadline (as the synchronous
+engine does). Not the loop's default executor: ``asyncio.run`` joins that executor's
+threads on exit, so a hanging lookup would hold the program. An IP address is used as
+it is.
 
 The connections are the library's own non-blocking sockets, driven with the loop's
 ``sock_*`` methods (selector, proactor and uvloop loops all have them), with TLS done
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import math
 import select
 import socket
@@ -143,7 +147,13 @@ class _Link:
         those are taken in, and only application data or a close makes it stale.
         """
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            if hasattr(select, "poll"):
+                # Not select(): it refuses descriptors over 1023, common in big processes.
+                poller = select.poll()
+                poller.register(self.sock, select.POLLIN)
+                readable = bool(poller.poll(0))
+            else:  # pragma: no cover (Windows)
+                readable = bool(select.select([self.sock], [], [], 0)[0])
             if not readable:
                 return False
             data = self.sock.recv(_RECV)
@@ -163,6 +173,15 @@ class _Link:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+def _settle(future: asyncio.Future[list[Any]], outcome: list[Any] | BaseException) -> None:
+    if future.done():
+        return  # the request stopped waiting
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 def _close_idle(idle: dict[_Key, deque[_Link]]) -> None:
@@ -369,22 +388,38 @@ class AsyncHttpEngine:
         kind_ = "timed out connecting" if isinstance(last, TimeoutError) else "could not connect"
         raise HttpFailure("connect", f"{kind_} to {host}:{port}: {last}", sent=False) from last
 
-    @staticmethod
-    async def _resolve(host: str, port: int, overall: float) -> list[Any]:
-        try:  # an IP address needs no resolver (and no thread)
-            return socket.getaddrinfo(
-                host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
-            )
-        except OSError:
-            pass
-        loop = asyncio.get_running_loop()
+    async def _resolve(self, host: str, port: int, overall: float) -> list[Any]:
+        """The addresses of ``host``, found within ``connect_timeout`` and by the deadline."""
         try:
-            return await _within(overall, loop.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:  # an IP address needs no lookup
+            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        loop = asyncio.get_running_loop()
+        found: asyncio.Future[list[Any]] = loop.create_future()
+
+        def look_up() -> None:
+            try:
+                outcome: Any = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except Exception as exc:  # noqa: BLE001 (handed to the waiting request)
+                outcome = exc
+            with contextlib.suppress(RuntimeError):  # the loop was closed meanwhile
+                loop.call_soon_threadsafe(_settle, found, outcome)
+
+        threading.Thread(target=look_up, name="chime-speaker-search-resolve", daemon=True).start()
+        connect_timeout = self._settings.connect_timeout
+        try:
+            return await _within(min(loop.time() + connect_timeout, overall), lambda: found)
         except TimeoutError:
+            if overall <= loop.time():
+                raise HttpFailure(
+                    "timeout", f"looking up {host!r} did not finish in time", sent=False
+                ) from None
             raise HttpFailure(
-                "timeout", f"resolving {host!r} did not finish in time", sent=False
+                "connect", f"looking up {host!r} took over {connect_timeout:g} s", sent=False
             ) from None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a name IDNA cannot encode
             raise HttpFailure("connect", f"could not resolve {host!r}: {exc}", sent=False) from exc
 
     async def _start_tls(self, link: _Link, target: Target, overall: float) -> None:

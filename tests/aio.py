@@ -1,10 +1,12 @@
-"""The async client behind the synchronous client's interface, for shared tests.
+"""The async client and engine behind the synchronous ones' interfaces, for shared tests.
 
 A test module that sets ``BOTH_CLIENTS = True`` runs each test that uses the ``client``
 (or ``make_client``) fixture twice: with a :class:`SpeakerSearchClient`, and with an
 :class:`AsyncSpeakerSearchClient` seen through :class:`BlockingClient`, which runs each
 coroutine on one event loop in a thread of its own and waits for it. The same
 assertions then pin both clients: requests sent, values returned, errors raised.
+
+:class:`BlockingEngine` does the same for the HTTP engines (``tests/test_http.py``).
 """
 
 from __future__ import annotations
@@ -13,15 +15,19 @@ import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
+from chime_speaker_search._aio_http import AsyncHttpEngine
+from chime_speaker_search._http import HttpEngine
+
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import Coroutine, Mapping
     from types import TracebackType
 
     from typing_extensions import Self
 
     from chime_speaker_search import AsyncSpeakerSearchClient
+    from chime_speaker_search._http import HttpResponse
 
-__all__ = ["BlockingClient", "Portal"]
+__all__ = ["BlockingClient", "BlockingEngine", "Portal"]
 
 
 class Portal:
@@ -80,3 +86,28 @@ class BlockingClient:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class BlockingEngine:
+    """An ``AsyncHttpEngine`` with ``HttpEngine``'s blocking ``request``.
+
+    Each request runs in ``asyncio.run``, a fresh event loop, as in a Lambda handler:
+    pooled connections must outlive the loop that opened them.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self.wrapped = AsyncHttpEngine(HttpEngine(**settings))
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str | bytes],
+        body: bytes | None,
+        *,
+        time_left: float | None,
+    ) -> HttpResponse:
+        return asyncio.run(self.wrapped.request(method, url, headers, body, time_left=time_left))
+
+    def close(self) -> None:
+        self.wrapped.close()
