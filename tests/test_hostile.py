@@ -6,6 +6,9 @@ resolution). Where time is the point, the bound is SPEC.md's "Deadlines are abso
 the deadline + 0.25 s, measured with the real clock; the servers trickle a byte every
 50 ms, so a client that waits per byte instead of per deadline is caught in seconds.
 Where time is not the point, the client runs on a ManualClock and never sleeps.
+
+Every attack is made on both clients, the synchronous one and the async one (see
+``tests/aio.py``): the promises are the same.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
 
     from chime_speaker_search.testing import ManualClock
 
+BOTH_CLIENTS = True
 GET = {"voice_connector_id": "vc1", "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
 START = {"voice_connector_id": "vc1", "transaction_id": "tx1", "voice_profile_domain_id": "d1"}
 # SPEC.md "Deadlines are absolute": no call or wait returns later than its deadline + this.
@@ -77,26 +81,34 @@ def server() -> Iterator[HostileServer]:
         yield made
 
 
+@pytest.fixture
 def real_time_client(
-    server: HostileServer, retry: RetryPolicy | None = None, **kwargs: Any
-) -> SpeakerSearchClient:
-    """A client on the real clock (deadlines are the point); backoff at its window's top."""
-    return SpeakerSearchClient(
-        endpoint_url=server.endpoint_url,
-        region_name="us-east-1",
-        retry=retry or RetryPolicy(),
-        jitter=lambda: 1.0,
-        **kwargs,
-    )
+    make_client: Callable[..., SpeakerSearchClient],
+) -> Callable[..., SpeakerSearchClient]:
+    """Make clients on the real clock (deadlines are the point); backoff at its window's top."""
+
+    def make(
+        server: HostileServer, retry: RetryPolicy | None = None, **kwargs: Any
+    ) -> SpeakerSearchClient:
+        return make_client(
+            endpoint_url=server.endpoint_url,
+            region_name="us-east-1",
+            retry=retry or RetryPolicy(),
+            jitter=lambda: 1.0,
+            **kwargs,
+        )
+
+    return make
 
 
 @pytest.fixture
-def manual(server: HostileServer, clock: ManualClock) -> Iterator[SpeakerSearchClient]:
+def manual(
+    server: HostileServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
+) -> SpeakerSearchClient:
     """A client on a ManualClock: backoff and polling cost no real time."""
-    with SpeakerSearchClient(
+    return make_client(
         endpoint_url=server.endpoint_url, region_name="us-east-1", clock=clock, jitter=lambda: 1.0
-    ) as made:
-        yield made
+    )
 
 
 def took(started: float) -> float:
@@ -112,7 +124,9 @@ SLOW = [
 
 @pytest.mark.parametrize("behaviour", SLOW)
 def test_a_slow_answer_cannot_hold_a_call_past_its_timeout(
-    server: HostileServer, behaviour: Behaviour
+    server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
+    behaviour: Behaviour,
 ) -> None:
     """RetryPolicy.timeout is absolute: a call raises TransportError by timeout + 0.25 s."""
     server.default = behaviour
@@ -127,7 +141,9 @@ def test_a_slow_answer_cannot_hold_a_call_past_its_timeout(
 
 @pytest.mark.parametrize("behaviour", SLOW)
 def test_a_slow_answer_cannot_hold_a_wait_past_its_timeout(
-    server: HostileServer, behaviour: Behaviour
+    server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
+    behaviour: Behaviour,
 ) -> None:
     """wait(timeout=) is absolute: WaitTimeoutError by timeout + 0.25 s, whatever the server."""
     # The first poll is answered; the one made at the deadline meets the slow answer.
@@ -172,6 +188,7 @@ class PeakRss:
 
 def test_a_huge_body_is_refused_fast_without_reading_it_into_memory(
     server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
 ) -> None:
     """A 400 MB body is a MalformedResponseError after a few MB: fast, bounded memory."""
     server.default = HugeBody(size=400 * 1024 * 1024)
@@ -211,14 +228,12 @@ def unreachable(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 @pytest.mark.filterwarnings("ignore:endpoint_url .* is plain http:UserWarning")
 @pytest.mark.parametrize("call", ["get", "wait"])
 def test_a_name_resolving_to_unreachable_addresses_cannot_hold_a_call(
-    unreachable: str, call: str
+    unreachable: str, call: str, make_client: Callable[..., SpeakerSearchClient]
 ) -> None:
     """Connecting counts against the deadline too, across all the addresses a name has."""
     # For the wait, its own timeout is the only bound.
     retry = RetryPolicy(timeout=1.0) if call == "get" else RetryPolicy()
-    with SpeakerSearchClient(
-        endpoint_url=unreachable, region_name="us-east-1", retry=retry
-    ) as client:
+    with make_client(endpoint_url=unreachable, region_name="us-east-1", retry=retry) as client:
         started = time.monotonic()
         if call == "get":
             with pytest.raises(TransportError):
@@ -232,7 +247,7 @@ def test_a_name_resolving_to_unreachable_addresses_cannot_hold_a_call(
 
 @pytest.mark.parametrize("call", ["get", "wait"])
 def test_a_lost_answer_is_retried_after_the_configured_read_timeout(
-    server: HostileServer, call: str
+    server: HostileServer, real_time_client: Callable[..., SpeakerSearchClient], call: str
 ) -> None:
     """Config(read_timeout=1) caps each request inside a 20 s budget; it is not replaced by it."""
     server.script(Silent())
@@ -253,6 +268,7 @@ def test_a_lost_answer_is_retried_after_the_configured_read_timeout(
 
 def test_a_tiny_call_timeout_is_not_stretched_by_a_minimum_read_timeout(
     server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
 ) -> None:
     """RetryPolicy(timeout=0.1) against a silent server returns by 0.35 s: no 0.5 s floor."""
     server.default = Silent()
@@ -266,6 +282,7 @@ def test_a_tiny_call_timeout_is_not_stretched_by_a_minimum_read_timeout(
 
 def test_the_last_poll_at_a_waits_deadline_is_not_stretched_either(
     server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
 ) -> None:
     """wait(timeout=1): the poll made at the deadline to a silent server ends by 1.25 s."""
     server.script(task_reply())  # answered at once; the next poll, at the deadline, is not
@@ -366,9 +383,11 @@ def test_a_huge_finite_wait_timeout_works(
 
 
 @pytest.mark.timeout(10)
-def test_a_huge_finite_call_timeout_works(server: HostileServer, clock: ManualClock) -> None:
+def test_a_huge_finite_call_timeout_works(
+    server: HostileServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
+) -> None:
     """RetryPolicy(timeout=1e10) is a valid budget: the call is made and answered."""
-    with SpeakerSearchClient(
+    with make_client(
         endpoint_url=server.endpoint_url,
         region_name="us-east-1",
         retry=RetryPolicy(timeout=1e10),
@@ -550,13 +569,11 @@ def slow_resolution(monkeypatch: pytest.MonkeyPatch, server: HostileServer) -> I
 @pytest.mark.filterwarnings("ignore:endpoint_url .* is plain http:UserWarning")
 @pytest.mark.parametrize("call", ["get", "wait"])
 def test_slow_name_resolution_cannot_hold_a_call_past_its_deadline(
-    slow_resolution: str, call: str
+    slow_resolution: str, call: str, make_client: Callable[..., SpeakerSearchClient]
 ) -> None:
     """Resolving the endpoint's name counts against the deadline too."""
     retry = RetryPolicy(timeout=1.0) if call == "get" else RetryPolicy()
-    with SpeakerSearchClient(
-        endpoint_url=slow_resolution, region_name="us-east-1", retry=retry
-    ) as client:
+    with make_client(endpoint_url=slow_resolution, region_name="us-east-1", retry=retry) as client:
         started = time.monotonic()
         if call == "get":
             with pytest.raises(TransportError):
@@ -568,9 +585,11 @@ def test_slow_name_resolution_cannot_hold_a_call_past_its_deadline(
     assert elapsed <= 1.0 + SLACK, f"{call} with timeout 1 returned after {elapsed:.2f}s"
 
 
-def test_huge_botocore_timeouts_work(server: HostileServer, clock: ManualClock) -> None:
+def test_huge_botocore_timeouts_work(
+    server: HostileServer, clock: ManualClock, make_client: Callable[..., SpeakerSearchClient]
+) -> None:
     """Config(read_timeout=1e10, connect_timeout=1e10) is finite: calls work, no OverflowError."""
-    with SpeakerSearchClient(
+    with make_client(
         endpoint_url=server.endpoint_url,
         region_name="us-east-1",
         config=botocore.config.Config(read_timeout=1e10, connect_timeout=1e10),
@@ -588,11 +607,14 @@ def test_huge_botocore_timeouts_work(server: HostileServer, clock: ManualClock) 
     ],
 )
 def test_a_proxy_that_cannot_be_used_fails_without_showing_its_password(
-    server: HostileServer, clock: ManualClock, proxy: str
+    server: HostileServer,
+    clock: ManualClock,
+    proxy: str,
+    make_client: Callable[..., SpeakerSearchClient],
 ) -> None:
     """A proxy URL the client cannot use is a library error; its password shows nowhere."""
     with (
-        SpeakerSearchClient(
+        make_client(
             endpoint_url=server.endpoint_url,
             region_name="us-east-1",
             config=botocore.config.Config(proxies={"http": proxy}),
