@@ -10,7 +10,9 @@ For pytest, add this to a ``conftest.py``::
     pytest_plugins = ["chime_speaker_search.testing"]
 
 and request the ``speaker_search_service`` (a running emulator) and
-``speaker_search_client`` (a ``SpeakerSearchClient`` pointed at it) fixtures.
+``speaker_search_client`` (a ``SpeakerSearchClient`` pointed at it) fixtures, or
+``async_speaker_search_client`` (an ``AsyncSpeakerSearchClient``: plain
+``asyncio.run`` in a test works, no pytest plugin needed).
 
 PYTEST_DONT_REWRITE: this package has no assertions for pytest to rewrite; the
 marker lets ``pytest_plugins`` name it even when it was imported first (e.g. by a
@@ -33,6 +35,7 @@ from ._wire import RecordedRequest
 # sys.modules before it loads any plugin named in `pytest_plugins`. Elsewhere this
 # package imports without pytest, and never imports it as a side effect.
 if "pytest" in sys.modules:
+    from ._pytest import async_speaker_search_client as async_speaker_search_client
     from ._pytest import speaker_search_client as speaker_search_client
     from ._pytest import speaker_search_service as speaker_search_service
 

@@ -1,4 +1,4 @@
-"""pytest fixtures: ``speaker_search_service`` and ``speaker_search_client``.
+"""pytest fixtures: the emulator, and a client and an async client for it.
 
 Activate them with ``pytest_plugins = ["chime_speaker_search.testing"]`` in a
 ``conftest.py``. This module imports pytest, so only the test run imports it.
@@ -6,11 +6,12 @@ Activate them with ``pytest_plugins = ["chime_speaker_search.testing"]`` in a
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import pytest
 
-from chime_speaker_search._clock import ManualClock
+from chime_speaker_search._clock import AsyncClock, ManualClock
 
 from ._service import LocalSpeakerSearchService
 from ._session import offline_session
@@ -18,9 +19,10 @@ from ._session import offline_session
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from chime_speaker_search._aio_client import AsyncSpeakerSearchClient
     from chime_speaker_search._client import SpeakerSearchClient
 
-__all__ = ["speaker_search_client", "speaker_search_service"]
+__all__ = ["async_speaker_search_client", "speaker_search_client", "speaker_search_service"]
 
 
 @pytest.fixture
@@ -55,3 +57,34 @@ def speaker_search_client(
     )
     with client:
         yield client
+
+
+@pytest.fixture
+def async_speaker_search_client(
+    speaker_search_service: LocalSpeakerSearchService,
+) -> Iterator[AsyncSpeakerSearchClient]:
+    """An ``AsyncSpeakerSearchClient`` for ``speaker_search_service``, with dummy credentials.
+
+    The async twin of ``speaker_search_client``, sharing the service's ``ManualClock``
+    in the same way. The fixture itself is synchronous, so it needs no pytest plugin:
+    use the client in ``asyncio.run(...)`` in a plain test function (or in the async
+    tests of whichever plugin you use). It may be used by several ``asyncio.run``
+    calls in turn, and is closed after the test.
+    """
+    from chime_speaker_search._aio_client import AsyncSpeakerSearchClient  # noqa: PLC0415 (asyncio only when asked for)
+
+    clock = speaker_search_service.clock
+    if not isinstance(clock, AsyncClock):
+        raise TypeError(f"the service's clock {clock!r} has no sleep_async() for an async client")
+    client = AsyncSpeakerSearchClient(
+        region_name=speaker_search_service.region_name,
+        endpoint_url=speaker_search_service.endpoint_url,
+        session=offline_session(),
+        clock=clock,
+    )
+    yield client
+    # close() never suspends: run it without an event loop, so that teardown works
+    # whether or not a loop is running in this thread.
+    closing = client.close()
+    with contextlib.suppress(StopIteration):
+        closing.send(None)

@@ -1,0 +1,607 @@
+"""What only the async client promises: cancellation, concurrency on one loop, loops in turn.
+
+Everything the two clients share (validation, error mapping, retries, tokens, deadlines
+against hostile servers, waits) is pinned once for both: see ``BOTH_CLIENTS`` in
+test_client.py, test_wait.py and test_hostile.py, and the engine tests in test_http.py.
+Each test here runs its coroutines with plain ``asyncio.run``: the project uses no
+pytest plugin for asyncio.
+
+Cancellation is attacked at every point a call can be waiting (queued for a connection,
+looking up a name, connecting, in the TLS handshake, waiting for the answer, in the
+middle of its body, in a retry's backoff, between polls, in an async callback); each
+must end within 0.1 s of ``cancel()`` and leave no connection or thread behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.config
+import pytest
+from botocore.stub import Stubber
+
+from chime_speaker_search import (
+    AsyncSpeakerSearchClient,
+    NotFoundException,
+    PollPolicy,
+    RetryPolicy,
+    SpeakerSearchTask,
+    SpeakerSearchTaskStatus,
+)
+from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
+from tests.hostile import TASK, Blackholes
+from tests.rawnet import Peer, RawServer, answer, keep_alive, proxy
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterator
+
+GET = {"voice_connector_id": "vc1", "speaker_search_task_id": TASK["SpeakerSearchTaskId"]}
+TASK_BODY = (
+    b'{"SpeakerSearchTask": {"SpeakerSearchTaskId": "'
+    + TASK["SpeakerSearchTaskId"].encode()
+    + b'", "SpeakerSearchTaskStatus": "IN_PROGRESS"}}'
+)
+PROMPT = 0.1  # SPEC.md "Async client": cancellation takes effect within 0.1 s
+CAN_COUNT_SOCKETS = Path("/proc/self/fd").is_dir() and Path("/proc/net/tcp").is_file()
+
+
+def client_for(url: str, **kwargs: Any) -> AsyncSpeakerSearchClient:
+    return AsyncSpeakerSearchClient(endpoint_url=url, region_name="us-east-1", **kwargs)
+
+
+def connections_to(port: int) -> int:
+    """Open TCP sockets of this process whose peer is ``port`` on this machine (Linux)."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text(encoding="ascii").splitlines()[1:]:
+                fields = line.split()
+                if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[9] in inodes:
+                    count += 1
+    return count
+
+
+def silent_until_closed(peer: Peer) -> None:
+    """Read a request, answer nothing, and count the client's close."""
+    if peer.read_request() is not None:
+        peer.wait_closed()
+
+
+def head_then_hang(peer: Peer) -> None:
+    """Send the head and a tenth of the body, then nothing until the client closes."""
+    if peer.read_request() is not None:
+        peer.send(answer(body=b"x" * 1000)[:-900])
+        peer.wait_closed()
+
+
+@pytest.fixture
+def no_leaks() -> Iterator[None]:
+    """After the test: no thread more than before it."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.01)  # a server's threads end as it closes
+    assert set(threading.enumerate()) - before == set()
+
+
+async def cancel_after(
+    call: Awaitable[object], parked: Callable[[], bool], *, settle: float = 0.1
+) -> float:
+    """Start ``call``, wait until ``parked()`` holds, cancel it; seconds until it ended."""
+    task = asyncio.ensure_future(call)
+    until = time.monotonic() + 5
+    while not parked():
+        assert not task.done(), task
+        assert time.monotonic() < until, "the call never reached the point to cancel at"
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(settle)  # let it settle into the await
+    assert not task.done()
+    began = time.monotonic()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return time.monotonic() - began
+
+
+# --- cancellation at every await point ------------------------------------------------
+
+
+@pytest.mark.parametrize("hang", [silent_until_closed, head_then_hang], ids=["head", "body"])
+def test_cancelling_a_call_waiting_for_its_answer_closes_its_connection(
+    no_leaks: None, hang: Callable[[Peer], None]
+) -> None:
+    """The connection with the request in flight is closed at once, never reused."""
+
+    def first_hangs(peer: Peer) -> None:
+        (hang if peer.index == 0 else keep_alive(TASK_BODY))(peer)
+
+    with RawServer(first_hangs) as server:
+        client = client_for(server.url)
+
+        async def main() -> SpeakerSearchTask:
+            took = await cancel_after(
+                client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1
+            )
+            assert took < PROMPT
+            return await client.get_speaker_search_task(**GET)
+
+        task = asyncio.run(main())
+        assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
+        assert server.wait_for(lambda s: s.closed_by_client == 1)  # closed by the cancel
+        assert server.connections == 2  # the next request did not get its answer
+        asyncio.run(client.close())
+        if CAN_COUNT_SOCKETS:
+            assert connections_to(server.port) == 0
+
+
+@pytest.mark.parametrize("how", ["task.cancel", "wait_for", "timeout"])
+def test_every_way_of_cancelling_takes_effect_at_once(no_leaks: None, how: str) -> None:
+    """task.cancel(), asyncio.wait_for and asyncio.timeout all end a call within 0.1 s."""
+    if how == "timeout" and sys.version_info < (3, 11):
+        pytest.skip("asyncio.timeout is new in Python 3.11")
+    with RawServer(silent_until_closed) as server:
+        client = client_for(server.url)
+        call = client.wait(**GET, timeout=60)
+
+        async def main() -> float:
+            if how == "task.cancel":
+                return await cancel_after(call, lambda: len(server.requests) == 1)
+            began = time.monotonic()
+            if how == "wait_for":
+                with pytest.raises(TimeoutError):
+                    await asyncio.wait_for(call, 0.3)
+            else:
+                with pytest.raises(TimeoutError):
+                    async with asyncio.timeout(0.3):  # type: ignore[attr-defined,unused-ignore]
+                        await call
+            return time.monotonic() - began - 0.3
+
+        assert asyncio.run(main()) < PROMPT
+        assert server.wait_for(lambda s: s.closed_by_client == 1)
+        asyncio.run(client.close())
+
+
+def test_cancelling_a_call_queued_for_a_connection(no_leaks: None) -> None:
+    """With every connection busy, a queued call is cancelled before it sends anything."""
+    with RawServer(silent_until_closed) as server:
+        client = client_for(server.url, config=botocore.config.Config(max_pool_connections=1))
+
+        async def main() -> None:
+            busy = asyncio.ensure_future(client.get_speaker_search_task(**GET))
+            took = await cancel_after(
+                client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1
+            )
+            assert took < PROMPT
+            assert len(server.requests) == 1  # the queued call sent nothing
+            busy.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await busy
+
+        asyncio.run(main())
+        assert server.connections == 1
+        asyncio.run(client.close())
+
+
+def test_cancelling_a_call_while_it_connects(no_leaks: None) -> None:
+    with Blackholes(1) as holes:
+        host, port = holes.addresses[0]
+        before = connections_to(port) if CAN_COUNT_SOCKETS else 0
+        client = client_for(f"http://{host}:{port}")
+        started = time.monotonic()
+        took = asyncio.run(
+            cancel_after(client.get_speaker_search_task(**GET), lambda: True, settle=0.2)
+        )
+        assert took < PROMPT
+        assert time.monotonic() - started < 1  # not the 10 s connect timeout
+        if CAN_COUNT_SOCKETS:
+            assert connections_to(port) == before  # the half-open socket was closed
+        asyncio.run(client.close())
+
+
+def test_cancelling_a_call_in_its_tls_handshake(no_leaks: None) -> None:
+    with RawServer(silent_until_closed) as server:  # plain TCP: never answers the ClientHello
+        raw = boto3.client(
+            "chime-sdk-voice",
+            endpoint_url=f"https://{server.authority}",
+            region_name="us-east-1",
+            verify=False,
+        )
+        client = AsyncSpeakerSearchClient(client=raw)
+        took = asyncio.run(
+            cancel_after(client.get_speaker_search_task(**GET), lambda: server.connections == 1)
+        )
+        assert took < PROMPT
+        if CAN_COUNT_SOCKETS:
+            assert connections_to(server.port) == 0
+        asyncio.run(client.close())
+        raw.close()
+
+
+@pytest.mark.filterwarnings("ignore:endpoint_url .* is plain http:UserWarning")
+def test_cancelling_a_call_while_its_host_name_is_looked_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lookup runs in a daemon thread the call stops waiting for; it ends with the lookup."""
+    real = socket.getaddrinfo
+    released = threading.Event()
+    looking = threading.Event()
+
+    def slow(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow.test":
+            looking.set()
+            released.wait(5)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    before = set(threading.enumerate())
+    client = client_for("http://slow.test:9")
+    try:
+        took = asyncio.run(cancel_after(client.get_speaker_search_task(**GET), looking.is_set))
+    finally:
+        released.set()
+    assert took < PROMPT
+    deadline = time.monotonic() + 3
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert set(threading.enumerate()) - before == set()
+    asyncio.run(client.close())
+
+
+def test_cancelling_a_retry_backoff(no_leaks: None) -> None:
+    """Between attempts the call sleeps on the loop: cancelling it ends the sleep."""
+
+    def throttled(peer: Peer) -> None:
+        while peer.read_request() is not None:
+            headers = (("x-amzn-ErrorType", "ThrottledClientException"), ("Retry-After", "10"))
+            peer.send(answer(429, b'{"Message": "slow down"}', headers=headers))
+
+    with RawServer(throttled) as server:
+        client = client_for(server.url)
+        took = asyncio.run(
+            cancel_after(client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1)
+        )
+        assert took < PROMPT
+        assert len(server.requests) == 1
+        asyncio.run(client.close())
+
+
+def test_cancelling_a_wait_between_polls(no_leaks: None) -> None:
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url)
+        call = client.wait(**GET, poll=PollPolicy(min_delay=30, max_delay=30))
+        took = asyncio.run(cancel_after(call, lambda: len(server.requests) == 1))
+        assert took < PROMPT
+        assert len(server.requests) == 1
+        asyncio.run(client.close())
+        assert server.wait_for(lambda s: s.closed_by_client == 1)  # the idle one, on close
+
+
+def test_cancelling_a_wait_inside_an_async_callback(no_leaks: None) -> None:
+    entered = threading.Event()
+
+    async def on_update(task: SpeakerSearchTask) -> None:
+        entered.set()
+        await asyncio.sleep(60)
+
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url)
+        call = client.wait(**GET, on_update=on_update)
+        assert asyncio.run(cancel_after(call, entered.is_set)) < PROMPT
+        asyncio.run(client.close())
+
+
+def test_a_cancelled_start_is_never_repeated_and_logs_the_token_that_repeats_it_safely(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The start took effect but its answer was cancelled: one task, found again by token."""
+    caplog.set_level(logging.INFO, logger="chime_speaker_search")
+    with LocalSpeakerSearchService(time_scale=10.0) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        call = service.add_call(vc, caller="alice")
+        service.delay_next("StartSpeakerSearchTask", 5.0)
+        client = client_for(service.endpoint_url)
+        start = {
+            "voice_connector_id": vc,
+            "transaction_id": call,
+            "voice_profile_domain_id": domain,
+        }
+
+        async def main() -> SpeakerSearchTask:
+            took = await cancel_after(
+                client.start_speaker_search_task(**start), lambda: len(service.tasks) == 1
+            )
+            assert took < PROMPT
+            (record,) = [r for r in caplog.records if "cancelled" in r.getMessage()]
+            token = record.args[0]  # type: ignore[index]
+            assert isinstance(token, str)
+            return await client.start_speaker_search_task(**start, client_request_token=token)
+
+        again = asyncio.run(main())
+        assert list(service.tasks) == [again.speaker_search_task_id]  # never a second task
+        starts = [r for r in service.requests if r.operation == "StartSpeakerSearchTask"]
+        assert len(starts) == 2  # the cancelled one was not retried
+        asyncio.run(client.close())
+
+
+# --- many calls on one loop -----------------------------------------------------------
+
+
+def test_a_thousand_concurrent_waits_on_one_loop_hold_no_threads() -> None:
+    """1,000 waits at once against the emulator: each returns its own task, right results,
+    and the process never runs more than 40 threads (the emulator's included)."""
+    speakers = ["alice", "bob", "carol", "dave"]
+    speech = [30.0, 12.0, 5.0]  # SUCCEEDED, PARTIAL_SUCCESS, FAILED
+    with LocalSpeakerSearchService(time_scale=200.0, max_active_tasks=2000) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        profiles = {name: service.add_voice_profile(domain, speaker=name) for name in speakers}
+        calls = [
+            (
+                service.add_call(vc, caller=speakers[i % 4], caller_speech_seconds=speech[i % 3]),
+                speakers[i % 4],
+                i % 3,
+            )
+            for i in range(1000)
+        ]
+        client = client_for(service.endpoint_url, retry=RetryPolicy(timeout=30))
+        threads: list[int] = []
+        waiting = Counter[str]()
+
+        async def sample(stop: asyncio.Event) -> None:
+            while not stop.is_set():
+                threads.append(threading.active_count())
+                await asyncio.sleep(0.005)
+
+        async def wait_for(task: SpeakerSearchTask) -> SpeakerSearchTask:
+            waiting["now"] += 1
+            waiting["peak"] = max(waiting["peak"], waiting["now"])
+            try:
+                return await client.wait(
+                    voice_connector_id=vc,
+                    speaker_search_task_id=task.speaker_search_task_id,
+                    poll=PollPolicy(min_delay=0.05, max_delay=0.2),
+                    timeout=60,
+                    raise_on_failure=False,
+                )
+            finally:
+                waiting["now"] -= 1
+
+        async def main() -> list[SpeakerSearchTask]:
+            stop = asyncio.Event()
+            sampler = asyncio.ensure_future(sample(stop))
+            started = await asyncio.gather(
+                *(
+                    client.start_speaker_search_task(
+                        voice_connector_id=vc, transaction_id=call, voice_profile_domain_id=domain
+                    )
+                    for call, _, _ in calls
+                )
+            )
+            finished = await asyncio.gather(*(wait_for(task) for task in started))
+            stop.set()
+            await sampler
+            await client.close()
+            return finished
+
+        began = time.monotonic()
+        finished = asyncio.run(main())
+        elapsed = time.monotonic() - began
+    assert waiting["peak"] == 1000  # all the waits were in progress at once
+    assert max(threads) <= 40, f"peak {max(threads)} threads"
+    expected = [
+        SpeakerSearchTaskStatus.SUCCEEDED,
+        SpeakerSearchTaskStatus.PARTIAL_SUCCESS,
+        SpeakerSearchTaskStatus.FAILED,
+    ]
+    for (call, speaker, kind), task in zip(calls, finished, strict=True):
+        assert task.call_details is not None
+        assert task.call_details.transaction_id == call
+        assert task.speaker_search_task_status is expected[kind]
+        if kind != 2:  # a FAILED task identified nobody
+            best = task.best_match(min_confidence=0.85)
+            assert best is not None
+            assert best.voice_profile_id == profiles[speaker]
+    print(f"1,000 concurrent waits: {elapsed:.2f}s, peak {max(threads)} threads")
+
+
+def test_hundreds_of_start_and_wait_gathered_start_each_task_once() -> None:
+    with LocalSpeakerSearchService(time_scale=200.0, max_active_tasks=500) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        alice = service.add_voice_profile(domain, speaker="alice")
+        calls = [service.add_call(vc, caller="alice") for _ in range(300)]
+        service.fail_next("StartSpeakerSearchTask", "ThrottledClientException", times=20)
+        service.drop_next_response("StartSpeakerSearchTask", times=20)
+        client = client_for(service.endpoint_url, jitter=lambda: 0.01)
+
+        async def main() -> list[SpeakerSearchTask]:
+            async with client:
+                return await asyncio.gather(
+                    *(
+                        client.start_and_wait(
+                            voice_connector_id=vc,
+                            transaction_id=call,
+                            voice_profile_domain_id=domain,
+                            poll=PollPolicy(min_delay=0.05, max_delay=0.2),
+                        )
+                        for call in calls
+                    )
+                )
+
+        tasks = asyncio.run(main())
+        assert [t.call_details.transaction_id for t in tasks if t.call_details] == calls
+        assert all(t.speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED for t in tasks)
+        assert all((t.best_match() or t).voice_profile_id == alice for t in tasks)  # type: ignore[union-attr]
+        assert len(service.tasks) == 300  # throttled and dropped starts made no second task
+
+
+# --- event loops, lifetime, the seams -------------------------------------------------
+
+
+def test_one_client_serves_successive_event_loops_on_one_connection(no_leaks: None) -> None:
+    """asyncio.run per invocation (a Lambda handler): the pooled connection is reused."""
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url)
+        for _ in range(3):
+            task = asyncio.run(client.get_speaker_search_task(**GET))
+            assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
+        assert server.connections == 1
+        asyncio.run(client.close())
+        assert server.wait_for(lambda s: s.closed_by_client == 1)
+
+
+def test_two_event_loops_in_two_threads_share_one_client() -> None:
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url, config=botocore.config.Config(max_pool_connections=2))
+        results: list[object] = []
+
+        def worker() -> None:
+            async def calls() -> list[SpeakerSearchTask]:
+                return await asyncio.gather(
+                    *(client.get_speaker_search_task(**GET) for _ in range(20))
+                )
+
+            try:
+                results.extend(asyncio.run(calls()))
+            except BaseException as error:  # collected and asserted below
+                results.append(error)
+
+        workers = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(10)
+        asyncio.run(client.close())
+    assert len(results) == 40
+    assert all(isinstance(result, SpeakerSearchTask) for result in results)
+    assert server.connections <= 4  # at most max_pool_connections per loop
+
+
+def test_close_during_a_request_closes_its_connection_when_it_ends(no_leaks: None) -> None:
+    def slow_answer(peer: Peer) -> None:
+        while peer.read_request() is not None:
+            time.sleep(0.2)
+            peer.send(answer(body=TASK_BODY))
+        peer.client_closed()
+
+    with RawServer(slow_answer) as server:
+        client = client_for(server.url)
+
+        async def main() -> SpeakerSearchTask:
+            call = asyncio.ensure_future(client.get_speaker_search_task(**GET))
+            await asyncio.sleep(0.1)
+            await client.close()
+            return await call
+
+        assert asyncio.run(main()).speaker_search_task_id == TASK["SpeakerSearchTaskId"]
+        assert server.wait_for(lambda s: s.closed_by_client == 1)  # not kept in the pool
+        asyncio.run(client.get_speaker_search_task(**GET))  # still usable: a new connection
+        assert server.connections == 2
+        asyncio.run(client.close())
+
+
+def test_async_callbacks_are_awaited_in_order(clock: ManualClock) -> None:
+    statuses = ["IN_QUEUE", "IN_PROGRESS", "IN_PROGRESS", "SUCCEEDED"]
+    bodies = [TASK_BODY.replace(b"IN_PROGRESS", s.encode()) for s in statuses]
+
+    def answers(peer: Peer) -> None:
+        for body in bodies:
+            if peer.read_request() is None:
+                return
+            peer.send(answer(body=body))
+
+    seen: list[str] = []
+
+    async def on_update(task: SpeakerSearchTask) -> None:
+        await asyncio.sleep(0)
+        seen.append(task.speaker_search_task_status.value)
+
+    def on_poll(task: SpeakerSearchTask) -> None:
+        seen.append("poll")
+
+    with RawServer(answers) as server:
+        client = client_for(server.url, clock=clock, jitter=lambda: 1.0)
+        task = asyncio.run(client.wait(**GET, on_update=on_update, on_poll=on_poll))
+        asyncio.run(client.close())
+    assert task.speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED
+    assert seen == [
+        "poll",
+        "IN_QUEUE",
+        "poll",
+        "IN_PROGRESS",
+        "poll",
+        "poll",
+        "SUCCEEDED",
+    ]
+    assert clock.sleeps == [2.0, 4.0, 8.0]  # PollPolicy(), jitter at the window's top
+
+
+def test_a_passed_in_client_with_a_stubber_answers_without_sending() -> None:
+    """botocore's Stubber answers before anything is sent; the async client takes that answer."""
+    raw = boto3.client("chime-sdk-voice", region_name="us-east-1")
+    wire = {"SpeakerSearchTask": {**TASK, "SpeakerSearchTaskStatus": "SUCCEEDED"}}
+    with Stubber(raw) as stubber:
+        stubber.add_response("get_speaker_search_task", wire)
+        stubber.add_client_error(
+            "get_speaker_search_task", service_error_code="NotFoundException", http_status_code=404
+        )
+        client = AsyncSpeakerSearchClient(client=raw, retry=RetryPolicy.disabled())
+
+        async def main() -> SpeakerSearchTask:
+            task = await client.get_speaker_search_task(**GET)
+            with pytest.raises(NotFoundException):
+                await client.get_speaker_search_task(**GET)
+            return task
+
+        assert asyncio.run(main()).speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED
+
+
+def test_botocore_logs_no_traceback_for_a_request_it_only_prepared(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """botocore logs any exception raised while sending; the library's 'prepared' signal is none."""
+    caplog.set_level(logging.DEBUG)
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url)
+        asyncio.run(client.get_speaker_search_task(**GET))
+        asyncio.run(client.close())
+    assert any(r.name == "botocore.endpoint" for r in caplog.records)  # botocore did log
+    assert not [r for r in caplog.records if r.exc_info]
+    assert not [r for r in caplog.records if "Exception received" in r.getMessage()]
+
+
+def test_a_set_up_the_engine_does_not_take_runs_calls_in_a_thread_pool(no_leaks: None) -> None:
+    """botocore's proxies_config leaves sending to botocore: each call runs in a worker thread."""
+    with RawServer(keep_alive(TASK_BODY)) as origin, RawServer(proxy()) as forward:
+        config = botocore.config.Config(
+            proxies={"http": forward.url}, proxies_config={"proxy_use_forwarding_for_https": True}
+        )
+        client = client_for(origin.url, config=config)
+
+        async def main() -> list[SpeakerSearchTask]:
+            return await asyncio.gather(*(client.get_speaker_search_task(**GET) for _ in range(5)))
+
+        tasks = asyncio.run(main())
+        asyncio.run(client.close())
+    assert len(tasks) == 5
+    assert len(origin.requests) == 5
+    assert all(r.method == "GET" for r in forward.requests)  # through the proxy
