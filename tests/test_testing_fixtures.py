@@ -3,6 +3,7 @@ running emulator and a client for it; and the package imports without pytest."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -11,7 +12,11 @@ from chime_speaker_search import SpeakerSearchTaskStatus
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 
 if TYPE_CHECKING:
-    from chime_speaker_search import SpeakerSearchClient
+    from chime_speaker_search import (
+        AsyncSpeakerSearchClient,
+        SpeakerSearchClient,
+        SpeakerSearchTask,
+    )
 
 pytest_plugins = ["chime_speaker_search.testing"]
 
@@ -83,3 +88,35 @@ def test_the_package_imports_without_pytest() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "LocalSpeakerSearchService" in result.stdout
+
+
+def test_async_client_fixture_works_with_plain_asyncio_run(
+    speaker_search_service: LocalSpeakerSearchService,
+    async_speaker_search_client: AsyncSpeakerSearchClient,
+) -> None:
+    """No pytest plugin: the fixture is synchronous, the test runs its coroutine itself."""
+    service = speaker_search_service
+    vc = service.add_voice_connector()
+    domain = service.add_voice_profile_domain()
+    alice = service.add_voice_profile(domain, speaker="alice")
+    calls = [service.add_call(vc, caller="alice") for _ in range(3)]
+
+    async def main() -> list[SpeakerSearchTask]:
+        return await asyncio.gather(
+            *(
+                async_speaker_search_client.start_and_wait(
+                    voice_connector_id=vc, transaction_id=call, voice_profile_domain_id=domain
+                )
+                for call in calls
+            )
+        )
+
+    tasks = asyncio.run(main())  # instant: the client sleeps on the service's ManualClock
+    assert [t.status for t in tasks] == [SpeakerSearchTaskStatus.SUCCEEDED] * 3
+    assert all((t.best_match() or t.results[0]).voice_profile_id == alice for t in tasks)
+    again = asyncio.run(
+        async_speaker_search_client.get_speaker_search_task(
+            voice_connector_id=vc, speaker_search_task_id=tasks[0].speaker_search_task_id
+        )
+    )  # a second event loop: the same client still works
+    assert again == tasks[0]

@@ -7,13 +7,15 @@ an ignore that is no longer needed, so a loosened signature fails the check).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from typing_extensions import assert_type
 
 from chime_speaker_search import (
+    AsyncClock,
+    AsyncSpeakerSearchClient,
     CallDetails,
     CallLeg,
     InvalidParameterError,
@@ -92,6 +94,61 @@ def client_calls(client: SpeakerSearchClient) -> None:
         voice_connector_id="vc", transaction_id="tx"
     )
     SpeakerSearchClient("us-east-1")  # type: ignore[call-arg]
+
+
+async def async_client_calls(client: AsyncSpeakerSearchClient, clock: ManualClock) -> None:
+    task = await client.start_speaker_search_task(
+        voice_connector_id="vc",
+        transaction_id="tx",
+        voice_profile_domain_id="d",
+        call_leg=CallLeg.CALLEE,
+        client_request_token="tok",
+    )
+    assert_type(task, SpeakerSearchTask)
+    getting: Awaitable[SpeakerSearchTask] = client.get_speaker_search_task(
+        voice_connector_id="vc", speaker_search_task_id="t"
+    )
+    assert_type(await getting, SpeakerSearchTask)
+    assert_type(
+        await client.stop_speaker_search_task(voice_connector_id="vc", speaker_search_task_id="t"),
+        None,
+    )
+
+    async def on_update(task: SpeakerSearchTask) -> None: ...
+
+    assert_type(
+        await client.wait(
+            voice_connector_id="vc",
+            speaker_search_task_id="t",
+            timeout=timedelta(minutes=1),
+            poll=PollPolicy(min_delay=1, max_delay=timedelta(seconds=5)),
+            on_update=on_update,  # a coroutine function is awaited
+            on_poll=print,
+            raise_on_failure=False,
+        ),
+        SpeakerSearchTask,
+    )
+    assert_type(
+        await client.start_and_wait(
+            voice_connector_id="vc", transaction_id="tx", voice_profile_domain_id="d", timeout=60
+        ),
+        SpeakerSearchTask,
+    )
+    assert_type(client.region_name, str)
+    assert_type(client.endpoint_url, str)
+    assert_type(client.retry_policy, RetryPolicy)
+    assert_type(await client.close(), None)
+    async with AsyncSpeakerSearchClient(region_name="us-east-1", clock=clock) as scoped:
+        assert_type(scoped, AsyncSpeakerSearchClient)
+    aclock: AsyncClock = clock  # the ManualClock sleeps on the loop too
+    assert_type(await aclock.sleep_async(1.0), None)
+
+    # Misuse stays an error.
+    await client.get_speaker_search_task("vc", "t")  # type: ignore[call-arg]
+    await client.get_speaker_search_task(voice_connector_id=1, speaker_search_task_id="t")  # type: ignore[arg-type]
+    with AsyncSpeakerSearchClient(region_name="us-east-1") as _:  # type: ignore[attr-defined]
+        pass
+    AsyncSpeakerSearchClient(region_name="us-east-1", clock=object())  # type: ignore[arg-type]
 
 
 def task_fields(task: SpeakerSearchTask) -> None:
