@@ -73,6 +73,9 @@ class Sizes:
     calls_per_round: int  # 6: Get calls per round (split over the threads)
     threads: tuple[int, ...] = (1, 8, 32)
     warm_up: bool = True  # 3 and 6: untimed first runs (the smoke run skips them)
+    waits: int = 1000  # 7: concurrent waits per side
+    waits_scale: float = 10.0  # 7: emulated seconds per real second
+    waits_poll: tuple[float, float] = (0.5, 1.0)  # 7: PollPolicy delays, real seconds
 
 
 FULL = Sizes(
@@ -95,6 +98,9 @@ SMOKE = Sizes(
     rounds=1,
     calls_per_round=32,
     warm_up=False,
+    waits=20,
+    waits_scale=400.0,
+    waits_poll=(0.02, 0.05),
 )
 
 
@@ -258,7 +264,7 @@ def conversion(sizes: Sizes) -> Row:
     client.close()
     assert output_shape is not None  # noqa: S101 (Get has an output)
     parser = create_parser("rest-json")
-    response = {
+    response: dict[str, Any] = {
         "status_code": 200,
         "headers": {"content-type": "application/json", "x-amzn-requestid": "bench"},
         "body": realistic_body(),
@@ -585,6 +591,114 @@ def concurrency(sizes: Sizes) -> list[Row]:
     return rows
 
 
+# --- 7. many concurrent waits: async client vs a thread per wait --------------------------
+
+
+def _threads_of(pid: int) -> int:
+    """The thread count of process ``pid`` (Linux /proc; 0 where there is none)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _wait_side(side: str, info: dict[str, Any]) -> dict[str, Any]:
+    """Run one side in a fresh process, sampling its threads from outside every 5 ms."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.waits", side, json.dumps(info)],
+        cwd=HERE.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    peak_threads = 0
+    while process.poll() is None:
+        peak_threads = max(peak_threads, _threads_of(process.pid))
+        time.sleep(0.005)
+    out, _ = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"the {side} side of item 7 failed (exit {process.returncode})")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["peak_threads"] = peak_threads
+    return result
+
+
+def concurrent_waits(sizes: Sizes) -> tuple[list[Row], str]:
+    """``start_and_wait`` x N at once: the async client vs one thread per wait.
+
+    Each side runs in a fresh process against a fresh emulator (in a process of its
+    own) seeded with N calls; every task must end SUCCEEDED.
+    """
+    min_delay, max_delay = sizes.waits_poll
+    results: dict[str, dict[str, Any]] = {}
+    for side in ("async", "sync"):
+        with ServerProcess("emulator", str(sizes.waits_scale), str(sizes.waits)) as server:
+            info = {**server.info, "min_delay": min_delay, "max_delay": max_delay}
+            results[side] = _wait_side(side, info)
+        if results[side]["outcomes"] != {"SUCCEEDED": sizes.waits}:
+            raise RuntimeError(f"item 7, {side} side: {results[side]['outcomes']}")
+    ours, theirs = results["async"], results["sync"]
+    what = f"{sizes.waits:,} concurrent waits"
+    rows = [
+        _ratio_row(
+            "7",
+            f"{what}: peak RSS (async / sync client)",
+            ours["peak_rss"],
+            theirs["peak_rss"],
+            fmt=lambda v: f"{v / 2**20:,.1f} MB",
+            target="<= 0.5",
+        ),
+        Row(
+            item="7",
+            measure=f"{what}: RSS they add to the idle client's (async / sync client)",
+            typed=f"{(ours['peak_rss'] - ours['idle_rss']) / 2**20:,.1f} MB",
+            raw=f"{(theirs['peak_rss'] - theirs['idle_rss']) / 2**20:,.1f} MB",
+            ratio=(ours["peak_rss"] - ours["idle_rss"])
+            / max(1, theirs["peak_rss"] - theirs["idle_rss"]),
+            target="information",
+            met=True,
+        ),
+        _ratio_row(
+            "7",
+            f"{what}: wall time (async / sync client)",
+            ours["wall"],
+            theirs["wall"],
+            fmt=lambda v: f"{v:,.2f} s",
+            target="<= 1.1",
+        ),
+        Row(
+            item="7",
+            measure=f"{what}: peak threads (async / sync client)",
+            typed=str(ours["peak_threads"]),
+            raw=str(theirs["peak_threads"]),
+            ratio=ours["peak_threads"] / max(1, theirs["peak_threads"]),
+            target="async <= 40",
+            met=0 < ours["peak_threads"] <= 40,
+        ),
+    ]
+    note = (
+        f"Concurrent waits: {sizes.waits:,} `start_and_wait` calls at once, each on its "
+        "own call in progress, against the emulator in a process of its own "
+        f"(time_scale {sizes.waits_scale:g}: every task ends SUCCEEDED "
+        f"{21 / sizes.waits_scale:.2f} s after it starts), "
+        f"`PollPolicy({min_delay:g}, {max_delay:g})` in real seconds. The 'typed' column is "
+        "`AsyncSpeakerSearchClient` (one event loop, its default 10 connections), the 'raw' "
+        "column `SpeakerSearchClient` with one thread per wait (and a connection each). "
+        "The sync side's threads are all made first and start together (made one by one, "
+        "the first are done before the last begin, and fewer waits overlap). Each side runs "
+        "in a fresh process with a fresh emulator; peak RSS is the process's `ru_maxrss`; "
+        "the RSS the waits add is that peak minus the RSS of the idle client (made, one call "
+        "made) just before the waits, which both processes share: the interpreter, botocore "
+        "and the service model. Peak threads is the OS thread count sampled every 5 ms from "
+        "outside; wall time runs from the first start (the threads' creation included) to "
+        "the last result."
+    )
+    return rows, note
+
+
 # --- the run and the report -------------------------------------------------------
 
 
@@ -618,6 +732,10 @@ def run(sizes: Sizes = FULL, *, progress: Callable[[str], object] | None = None)
         f"{sizes.rounds} rounds per side; the ratio is the median of the rounds' own "
         "ratios (typed and raw back to back), the throughputs shown are medians."
     )
+    say("7. concurrent waits, async client vs a thread per wait")
+    wait_rows, note = concurrent_waits(sizes)
+    rows.extend(wait_rows)
+    notes.append(note)
     return Report(rows=tuple(rows), notes=tuple(notes))
 
 

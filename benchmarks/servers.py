@@ -5,7 +5,8 @@ machine the client and the server then run side by side, as they would against t
 real service, and the server's cost does not dilute the client's overhead.
 
 Run ``python -m benchmarks.servers fixed`` (a fixed ``GetSpeakerSearchTask`` answer)
-or ``python -m benchmarks.servers emulator SCALE`` (the library's emulator, seeded);
+or ``python -m benchmarks.servers emulator SCALE [CALLS]`` (the library's emulator,
+seeded with ``CALLS`` calls in progress, 1 unless told);
 each prints one JSON line with what the benchmark needs, then serves until stdin
 closes.
 """
@@ -91,27 +92,35 @@ def _serve_fixed() -> dict[str, Any]:
     return {"endpoint_url": f"http://{host!s}:{port}"}
 
 
-def _serve_emulator(time_scale: float) -> dict[str, Any]:
+def _serve_emulator(time_scale: float, calls: int = 1) -> dict[str, Any]:
     from chime_speaker_search.testing import LocalSpeakerSearchService  # noqa: PLC0415
 
-    service = LocalSpeakerSearchService(time_scale=time_scale).start()
+    service = LocalSpeakerSearchService(
+        time_scale=time_scale, max_active_tasks=max(25, calls)
+    ).start()
     vc = service.add_voice_connector()
     domain = service.add_voice_profile_domain()
     for i in range(RESULTS):
         service.add_voice_profile(domain, speaker=f"speaker-{i}")
-    call = service.add_call(vc, caller="speaker-0", caller_speech_seconds=60.0)
+    transactions = [
+        service.add_call(vc, caller=f"speaker-{i % RESULTS}", caller_speech_seconds=60.0)
+        for i in range(calls)
+    ]
     return {
         "endpoint_url": service.endpoint_url,
         "voice_connector_id": vc,
         "voice_profile_domain_id": domain,
-        "transaction_id": call,
+        "transaction_id": transactions[0],
+        "transaction_ids": transactions,
     }
 
 
 def main(argv: list[str]) -> None:
     """Start the server named in ``argv``, print its details, serve until stdin closes."""
     kind = argv[0]
-    info = _serve_fixed() if kind == "fixed" else _serve_emulator(float(argv[1]))
+    info = (
+        _serve_fixed() if kind == "fixed" else _serve_emulator(float(argv[1]), *map(int, argv[2:]))
+    )
     print(json.dumps(info), flush=True)
     sys.stdin.read()  # the parent closes our stdin (or dies) to stop us
 

@@ -23,9 +23,10 @@ reuses its connections instead of leaking them.
 Cancellation: every wait is an ordinary ``await``, so cancelling the calling task takes
 effect at once. A connection with a request in flight is then closed, never pooled:
 its answer could otherwise be read as the next request's. At most ``max_pool``
-connections per destination are in use at once on one loop (botocore's
-``max_pool_connections``, as aiobotocore uses it too); further requests queue for one
-within their own deadline.
+connections are in use at once on one loop (botocore's ``max_pool_connections``, as
+aiobotocore uses it too); further requests queue for one within their own deadline.
+The async transport queues before botocore signs a request, so a request is signed
+just before it is sent, and only that many signed requests exist at once.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from ._http import HttpFailure, HttpResponse, ResponseParser, Target
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
     from ._http import HttpEngine
 
@@ -249,6 +250,33 @@ class AsyncHttpEngine:
 
     # --- one request ----------------------------------------------------------------------
 
+    def deadline(self, time_left: float | None) -> float:
+        """The loop time ``time_left`` seconds from now (infinity for ``None``)."""
+        loop = asyncio.get_running_loop()
+        return math.inf if time_left is None else loop.time() + time_left
+
+    @contextlib.asynccontextmanager
+    async def connection_slot(self, deadline: float) -> AsyncIterator[None]:
+        """Hold one of the ``max_pool`` connections this loop may use, queueing by ``deadline``.
+
+        Raises:
+            HttpFailure: no connection was free by the deadline (nothing was sent).
+        """
+        slots = self._slots_for(asyncio.get_running_loop())
+        if slots.locked():
+            try:
+                await _within(deadline, slots.acquire)
+            except TimeoutError:
+                raise HttpFailure(
+                    "timeout", "waiting for a free connection did not finish in time", sent=False
+                ) from None
+        else:
+            await slots.acquire()  # free: returns at once, without suspending
+        try:
+            yield
+        finally:
+            slots.release()
+
     async def request(
         self,
         method: str,
@@ -266,33 +294,35 @@ class AsyncHttpEngine:
             HttpFailure: the request could not be completed; ``sent`` says whether it
                 may have reached the server.
         """
-        loop = asyncio.get_running_loop()
+        deadline = self.deadline(time_left)
+        async with self.connection_slot(deadline):
+            return await self.send(method, url, headers, body, deadline=deadline)
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str | bytes],
+        body: bytes | None,
+        *,
+        deadline: float,
+    ) -> HttpResponse:
+        """:meth:`request` for a caller already holding a :meth:`connection_slot`.
+
+        ``deadline`` is a loop time (see :meth:`deadline`).
+        """
         target = Target.from_url(url)
         proxy = self._settings.proxy_for(target.scheme)
         wire = self._settings.serialise(method, target, headers, body, proxy)
-        overall = math.inf if time_left is None else loop.time() + time_left
-        slots = self._slots_for(loop)
-        if slots.locked():
-            try:
-                await _within(overall, slots.acquire)
-            except TimeoutError:
-                raise HttpFailure(
-                    "timeout", "waiting for a free connection did not finish in time", sent=False
-                ) from None
-        else:
-            await slots.acquire()  # free: returns at once, without suspending
+        key = (target.scheme, target.host, target.port)
+        link = self._checkout(key)
+        if link is None:
+            link = await self._open(key, target, proxy, deadline)
         try:
-            key = (target.scheme, target.host, target.port)
-            link = self._checkout(key)
-            if link is None:
-                link = await self._open(key, target, proxy, overall)
-            try:
-                response, reusable = await self._exchange(link, method, wire, overall)
-            except BaseException:
-                link.close()  # a request in flight: its answer must not meet the next one
-                raise
-        finally:
-            slots.release()
+            response, reusable = await self._exchange(link, method, wire, deadline)
+        except BaseException:
+            link.close()  # a request in flight: its answer must not meet the next one
+            raise
         if reusable:
             self._checkin(link)
         else:

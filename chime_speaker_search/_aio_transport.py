@@ -9,7 +9,8 @@ A request takes three steps, two of them the synchronous transport's own code:
    botocore fetches synchronously, blocking the loop for that one request, about once
    an hour.
 2. :class:`~._aio_http.AsyncHttpEngine` sends it and reads the answer on the loop, under
-   the same deadline rules as the synchronous engine.
+   the same deadline rules as the synchronous engine. (Step 1 waits until a connection
+   is free, so that a request is signed just before it is sent.)
 3. :meth:`Transport.interpret <chime_speaker_search._transport.Transport.interpret>` and
    :meth:`Transport.failure <chime_speaker_search._transport.Transport.failure>` turn
    the answer, or the failure, into JSON or the library's error, exactly as for a
@@ -56,15 +57,20 @@ class AsyncTransport:
         self, operation_name: str, params: Mapping[str, Any], *, time_left: float | None
     ) -> Mapping[str, Any]:
         """As :meth:`Transport.send <chime_speaker_search._transport.Transport.send>`, awaited."""
-        if self._engine is None:
+        engine = self._engine
+        if engine is None:
             return await self._in_thread(operation_name, params, time_left)
-        request = self._transport.prepare(operation_name, params)
-        if isinstance(request, Mapping):
-            return request  # answered without sending (botocore's Stubber)
+        deadline = engine.deadline(time_left)
         try:
-            response = await self._engine.request(
-                request.method, request.url, request.headers, request.body, time_left=time_left
-            )
+            # Queue for a connection first: the request is then signed just before it
+            # is sent, and a thousand queued calls hold no thousand signed requests.
+            async with engine.connection_slot(deadline):
+                request = self._transport.prepare(operation_name, params)
+                if isinstance(request, Mapping):
+                    return request  # answered without sending (botocore's Stubber)
+                response = await engine.send(
+                    request.method, request.url, request.headers, request.body, deadline=deadline
+                )
         except HttpFailure as exc:
             raise self._transport.failure(exc, operation_name) from exc
         return self._transport.interpret(operation_name, response)

@@ -6,7 +6,7 @@ import math
 
 from benchmarks.run import SMOKE, render, run, table
 
-MEASURES = ("1", "1", "2", "3", "4", "5", "5", "5", "5", "5", "6", "6", "6")
+MEASURES = ("1", "1", "2", "3", "4", "5", "5", "5", "5", "5", "6", "6", "6", "7", "7", "7", "7")
 
 
 def test_smoke_run_reports_every_measure_with_a_usable_ratio() -> None:
@@ -37,3 +37,14 @@ def test_smoke_run_reports_every_measure_with_a_usable_ratio() -> None:
     for name in ("Python 3.", "botocore ", "boto3 ", "chime-speaker-search ", "Date: "):
         assert name in text
     assert "max_pool_connections=32" in text
+    waits = [row for row in report.rows if row.item == "7"]
+    assert [row.measure.split(": ")[1].split(" (")[0] for row in waits] == [
+        "peak RSS",
+        "RSS they add to the idle client's",
+        "wall time",
+        "peak threads",
+    ]
+    assert all("MB" in row.typed and "MB" in row.raw for row in waits[:2])
+    threads = waits[3]
+    assert int(threads.raw) > int(threads.typed)  # a thread per wait, against the one loop
+    assert threads.met  # the async side stays within 40 threads even in the smoke run
