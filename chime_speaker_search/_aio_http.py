@@ -43,7 +43,7 @@ import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from ._http import HttpFailure, HttpResponse, ResponseParser, Target
+from ._http import HttpFailure, HttpResponse, ResponseParser, Target, socket_failures
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -336,29 +336,13 @@ class AsyncHttpEngine:
         read_timeout = self._settings.read_timeout
         if overall <= loop.time():
             raise HttpFailure("timeout", "sending the request did not finish in time", sent=False)
-        try:
+        with socket_failures("sending the request"):
             await link.send(wire, min(loop.time() + read_timeout, overall))
-        except TimeoutError as exc:
-            raise HttpFailure(
-                "timeout", "sending the request did not finish in time", sent=True
-            ) from exc
-        except OSError as exc:
-            raise HttpFailure(
-                "lost", f"the connection failed while sending: {exc}", sent=True
-            ) from exc
         answer_by = min(loop.time() + read_timeout, overall)
         parser = ResponseParser(method, max_body=self._settings.max_body)
         while not parser.done:
-            try:
+            with socket_failures("reading the answer"):
                 data = await link.recv(answer_by)
-            except TimeoutError as exc:
-                raise HttpFailure(
-                    "timeout", "reading the answer did not finish in time", sent=True
-                ) from exc
-            except OSError as exc:
-                raise HttpFailure(
-                    "lost", f"the connection failed while reading: {exc}", sent=True
-                ) from exc
             if data:
                 parser.feed(data)
             else:

@@ -42,6 +42,7 @@ __all__ = [
     "HttpResponse",
     "ResponseParser",
     "Target",
+    "socket_failures",
 ]
 
 MAX_HEAD: Final = 64 * 1024
@@ -470,7 +471,7 @@ def _basic_auth(userinfo: str) -> str:
 
 
 @contextlib.contextmanager
-def _socket_failures(doing: str) -> Iterator[None]:
+def socket_failures(doing: str) -> Iterator[None]:
     """Map a socket's errors, once the request may be on the wire, to ``HttpFailure``."""
     try:
         yield
@@ -639,7 +640,7 @@ class HttpEngine:
     def _exchange(
         self, sock: socket.socket, method: str, wire: bytes, overall: _Deadline
     ) -> tuple[HttpResponse, bool]:
-        with _socket_failures("sending the request"):
+        with socket_failures("sending the request"):
             sock.settimeout(min(self.read_timeout, overall.left("sending the request", sent=False)))
             sock.sendall(wire)
         answer = _Deadline(self.read_timeout)
@@ -649,7 +650,7 @@ class HttpEngine:
         buffer = bytearray(_RECV)
         view = memoryview(buffer)
         while not parser.done:
-            with _socket_failures("reading the answer"):
+            with socket_failures("reading the answer"):
                 sock.settimeout(answer.left("reading the answer", sent=True))
                 count = sock.recv_into(view)
             if count == 0:
