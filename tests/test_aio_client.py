@@ -33,6 +33,7 @@ import pytest
 from botocore.stub import Stubber
 
 from chime_speaker_search import (
+    AsyncClock,
     AsyncSpeakerSearchClient,
     NotFoundException,
     PollPolicy,
@@ -42,6 +43,7 @@ from chime_speaker_search import (
     TransportError,
     WaitTimeoutError,
 )
+from chime_speaker_search._aio_http import _Link
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 from tests.hostile import TASK, Blackholes
 from tests.rawnet import Peer, RawServer, answer, keep_alive, proxy
@@ -265,14 +267,18 @@ def test_cancelling_a_call_while_its_host_name_is_looked_up(
     monkeypatch.setattr(socket, "getaddrinfo", slow)
     before = set(threading.enumerate())
     client = client_for("http://slow.test:9")
+
+    async def main() -> float:
+        took = await cancel_after(client.get_speaker_search_task(**GET), looking.is_set)
+        released.set()  # the lookup ends while the loop runs: its late answer is dropped
+        await until(lambda: not set(threading.enumerate()) - before)
+        await asyncio.sleep(0.01)
+        return took
+
     try:
-        took = asyncio.run(cancel_after(client.get_speaker_search_task(**GET), looking.is_set))
+        assert asyncio.run(main()) < PROMPT
     finally:
         released.set()
-    assert took < PROMPT
-    deadline = time.monotonic() + 3
-    while set(threading.enumerate()) - before and time.monotonic() < deadline:
-        time.sleep(0.01)
     assert set(threading.enumerate()) - before == set()
     asyncio.run(client.close())
 
@@ -404,6 +410,33 @@ def test_a_client_dropped_without_close_closes_its_connections() -> None:
             gc.collect()
         assert server.wait_for(lambda s: s.closed_by_client == 1)
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_the_emulators_scaled_clock_paces_async_waits(no_leaks: None) -> None:
+    """A client on the emulator's ScaledClock sleeps emulated seconds on the loop."""
+    with LocalSpeakerSearchService(time_scale=100.0) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        call = service.add_call(vc, caller="alice")
+        clock = service.clock
+        assert isinstance(clock, AsyncClock)
+        client = client_for(service.endpoint_url, clock=clock)
+        began = time.monotonic()
+        task = asyncio.run(
+            client.start_and_wait(
+                voice_connector_id=vc, transaction_id=call, voice_profile_domain_id=domain
+            )
+        )  # the default PollPolicy(2, 10) in emulated seconds: 21 s of task life
+        took = time.monotonic() - began
+        asyncio.run(client.close())
+    assert task.speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED
+    assert 0.2 <= took < 1.5
+
+
+def test_a_pooled_socket_that_cannot_be_polled_counts_as_stale() -> None:
+    sock = socket.socket()
+    sock.close()
+    assert _Link(("http", "h", 80), sock, 0).is_stale()
 
 
 # --- many calls on one loop -----------------------------------------------------------

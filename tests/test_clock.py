@@ -37,3 +37,28 @@ def test_manual_clock_moves_only_when_told() -> None:
 def test_to_seconds() -> None:
     assert to_seconds(timedelta(minutes=2)) == 120.0
     assert to_seconds(3) == 3.0
+
+
+def test_every_clock_the_library_ships_can_sleep_on_an_event_loop() -> None:
+    """SystemClock, ManualClock and ScaledClock are AsyncClocks: the async client's sleep."""
+    import asyncio  # noqa: PLC0415 (only this test needs it)
+
+    from chime_speaker_search._clock import AsyncClock  # noqa: PLC0415
+    from chime_speaker_search.testing import ScaledClock  # noqa: PLC0415
+
+    manual, scaled, system = ManualClock(), ScaledClock(100.0), SystemClock()
+    assert all(isinstance(c, AsyncClock) for c in (manual, scaled, system))
+
+    async def sleeps() -> float:
+        began = system.monotonic()
+        await manual.sleep_async(30.0)  # instant, but recorded and counted
+        await system.sleep_async(-1)  # never backwards, never raises
+        await system.sleep_async(0.01)
+        await scaled.sleep_async(2.0)  # 2 emulated seconds: 0.02 s
+        await scaled.sleep_async(-5)
+        return system.monotonic() - began
+
+    took = asyncio.run(sleeps())
+    assert manual.sleeps == [30.0]
+    assert manual.monotonic() == 30.0
+    assert 0.03 <= took < 1.0

@@ -8,6 +8,7 @@ Each engine test runs with the synchronous engine and with the async client's.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import socket
@@ -764,6 +765,59 @@ def test_one_tls_connection_serves_several_requests(
             time.sleep(0.05)  # tickets and anything else the server sends arrive meanwhile
     assert bodies == [b"ok"] * 3
     assert origin.connections == 1
+
+
+def hang_up(sock: socket.socket, *, notify: bool) -> None:
+    """Close a TLS connection, with a close_notify first or (like a crash) without."""
+    if notify:
+        sock.setblocking(False)  # noqa: FBT003 (the stdlib's positional flag)
+        with contextlib.suppress(ssl.SSLError, OSError):  # not waiting for the client's reply
+            sock.unwrap()  # type: ignore[attr-defined]  # an SSLSocket
+    sock.close()
+
+
+@pytest.mark.parametrize("notify", [True, False], ids=["close_notify", "bare-close"])
+def test_a_tls_connection_the_server_closed_while_idle_is_not_used(
+    engines: Callable[..., HttpEngine], certificate: tuple[str, str], notify: bool
+) -> None:
+    def answer_once(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(answer(body=str(peer.index).encode()))
+        hang_up(peer.sock, notify=notify)
+        peer.server.closed.set()
+
+    engine = engines(verify=certificate[0])
+    with RawServer(answer_once, tls=tls_server_context(certificate)) as server:
+        assert get(engine, server.url).body == b"0"
+        assert server.closed.wait(3)
+        time.sleep(0.05)  # the close reaches the client's socket
+        assert get(engine, server.url).body == b"1"
+    assert server.connections == 2
+
+
+@pytest.mark.parametrize("notify", [True, False], ids=["close_notify", "bare-close"])
+def test_a_tls_body_that_runs_until_close_is_read_whole(
+    engines: Callable[..., HttpEngine], certificate: tuple[str, str], notify: bool
+) -> None:
+    def until_close(peer: Peer) -> None:
+        peer.read_request()
+        peer.send(answer(body=b"whole body", length=False))
+        hang_up(peer.sock, notify=notify)
+
+    with RawServer(until_close, tls=tls_server_context(certificate)) as server:
+        assert get(engines(verify=certificate[0]), server.url).body == b"whole body"
+
+
+def test_a_server_closing_in_the_tls_handshake_is_a_connect_failure(
+    engines: Callable[..., HttpEngine],
+) -> None:
+    def close_after_hello(peer: Peer) -> None:
+        peer.recv()  # the ClientHello
+        peer.sock.close()
+
+    with RawServer(close_after_hello) as server:
+        error, _ = failing(lambda: get(engines(verify=False), f"https://{server.authority}/"))
+    assert (error.kind, error.sent) == ("connect", False)
 
 
 def test_a_certificate_the_default_bundle_refuses_is_a_tls_failure(
