@@ -235,8 +235,8 @@ def test_global_options_are_accepted_after_the_command_too(world: World) -> None
 # --- start -----------------------------------------------------------------------------
 
 
-def test_start_generates_a_token_sends_it_and_shows_it_at_verbose(world: World) -> None:
-    result = run(*world.target, "-v", "start", *world.start_args())
+def test_start_generates_a_token_sends_it_and_shows_it(world: World) -> None:
+    result = run(*world.target, "start", *world.start_args())
     assert result.code == 0
     shown = re.search(r"ClientRequestToken (\S+)", result.err)
     assert shown is not None
@@ -248,10 +248,13 @@ def test_start_generates_a_token_sends_it_and_shows_it_at_verbose(world: World) 
     assert task["CallDetails"]["TransactionId"] == world.seed.succeeding_transaction_id
 
 
-def test_start_without_verbose_keeps_stderr_quiet(world: World) -> None:
-    result = run(*world.target, "start", *world.start_args())
-    assert result.code == 0
-    assert result.err == ""
+def test_start_says_only_its_generated_token_on_stderr(world: World) -> None:
+    generated = run(*world.target, "start", *world.start_args())
+    other_call = world.start_args(world.seed.partial_success_transaction_id)
+    given = run(*world.target, "start", *other_call, "--client-request-token", "mine-1")
+    assert (generated.code, given.code) == (0, 0)
+    assert re.fullmatch(r"ClientRequestToken \S+ \(re-run with [^\n]+\)\n", generated.err)
+    assert given.err == ""  # the caller knows a token they chose
 
 
 def test_start_with_the_same_token_returns_the_same_task(world: World) -> None:
@@ -499,12 +502,15 @@ def test_poll_min_alone_raises_the_default_ceiling(world: World) -> None:
     assert result.code == 0
 
 
-def test_help_documents_the_exit_codes() -> None:
+def test_help_documents_the_exit_codes_once() -> None:
     result = run("--help")
     assert result.code == 0
     codes = re.findall(r"^  (\d+) ", result.out.split("exit codes:")[1], re.MULTILINE)
-    assert codes == ["0", "1", "2", "3", "4", "5", "70", "130"]
-    assert "exit codes:" in run("wait", "--help").out
+    assert codes == ["0", "1", "2", "3", "4", "5", "70", "74", "130", "143", "129"]
+    for command in ("start", "get", "wait", "stop", "emulator", "demo"):
+        help_text = run(command, "--help").out
+        assert "exit codes:" not in help_text, command
+        assert "Exit codes: see `chime-speaker-search --help`." in help_text
 
 
 def test_wait_timeout_exits_3_and_says_how_to_keep_waiting(world: World) -> None:
@@ -654,7 +660,6 @@ def test_ctrl_c_during_wait_exits_130_with_the_resume_command(world: World) -> N
 def test_ctrl_c_before_a_start_is_confirmed_says_how_to_retry_it_safely(world: World) -> None:
     result = run(
         *world.target,
-        "-v",
         "start",
         *world.start_args(),
         "--wait",
