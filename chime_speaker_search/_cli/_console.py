@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import shutil
 import threading
 import time
@@ -24,6 +25,7 @@ logger = logging.getLogger("chime_speaker_search.cli")
 
 _LIVE_REFRESH = 0.1  # seconds between redraws of the live status line
 _SPINNER = "|/-\\"
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
 
 
 def isatty(stream: TextIO | None) -> bool:
@@ -36,8 +38,11 @@ def isatty(stream: TextIO | None) -> bool:
 
 
 def one_line(text: str) -> str:
-    """``text`` with every run of whitespace, newlines included, made one space."""
-    return " ".join(text.split())
+    """``text`` on one line: each line break, with the blanks around it, made one space.
+
+    Other whitespace is kept: a message quoting a value (``got '   '``) stays exact.
+    """
+    return _LINE_BREAKS.sub(" ", text).strip()
 
 
 class Console:

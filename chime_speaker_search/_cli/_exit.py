@@ -81,8 +81,10 @@ EXIT_CODES: Final = (
     ),
     (
         str(EXIT_INTERRUPTED),
-        "interrupted (Ctrl-C); a wait prints the command that resumes it, a start the "
-        "token that retries it safely",
+        (
+            "interrupted (Ctrl-C); a wait prints the command that resumes it, a start the "
+            "token that retries it safely"
+        ),
     ),
     ("143", "ended by SIGTERM, as by Ctrl-C (128 + 15)"),
     ("129", "ended by SIGHUP (the terminal went away), as by Ctrl-C (128 + 1)"),

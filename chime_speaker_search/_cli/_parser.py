@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import sys
 import textwrap
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -139,7 +140,8 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
         import chime_speaker_search  # noqa: PLC0415
 
-        parser.exit(message=f"{PROG} {chime_speaker_search.__version__}\n")
+        sys.stdout.write(f"{PROG} {chime_speaker_search.__version__}\n")  # as argparse's does
+        parser.exit()
 
 
 # --- option groups -----------------------------------------------------------------------
