@@ -19,6 +19,7 @@ from typing import Any
 # while the package loads prints "interrupted", not a traceback (see the module).
 from ._cli import _startup  # noqa: F401
 from ._client import SpeakerSearchClient
+from ._clock import Clock, SystemClock
 from ._event_models import (
     EventSpeakerSearchDetails,
     PostCallSpeakerSearchSummary,
@@ -28,6 +29,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._events import (
     deduplicate_events,
@@ -57,6 +59,7 @@ from .errors import (
     MalformedEventError,
     MalformedResponseError,
     NotFoundException,
+    OutcomeUnknownError,
     ResourceLimitExceededException,
     ServiceError,
     ServiceFailureException,
@@ -79,6 +82,7 @@ __all__ = [
     "BadRequestException",
     "CallDetails",
     "CallLeg",
+    "Clock",
     "ConflictException",
     "EventSpeakerSearchDetails",
     "ForbiddenException",
@@ -87,6 +91,7 @@ __all__ = [
     "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
+    "OutcomeUnknownError",
     "PollPolicy",
     "PostCallSpeakerSearchSummary",
     "ResourceLimitExceededException",
@@ -104,6 +109,7 @@ __all__ = [
     "SpeakerSearchStatusEvent",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
+    "SystemClock",
     "TaskFailedError",
     "ThrottledClientException",
     "TransportError",
@@ -113,6 +119,7 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
     "WaitTimeoutError",
     "deduplicate_events",

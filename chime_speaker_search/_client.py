@@ -1,39 +1,24 @@
-"""The client: validation, one retrying call path, error mapping, and waiting."""
+"""The client: validate, send with retries, convert; and waiting."""
 
 from __future__ import annotations
 
-import contextvars
-import functools
-import ipaddress
-import json
 import logging
 import random
-import threading
 import uuid
-import warnings
-import weakref
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from ._clock import SystemClock
-from ._convert import parse_timestamp, structure_task
+from ._convert import structure_task
 from ._logging import install_redaction
 from ._retry import RetryPolicy, call_with_retries
+from ._transport import Transport, check_endpoint_url, create_client
 from ._validation import check_get, check_start
 from ._wait import PollPolicy, check_wait_arguments, wait_for_task
-from .errors import (
-    InvalidParameterError,
-    MalformedResponseError,
-    ServiceError,
-    TransportError,
-    Violation,
-    error_class_for_code,
-)
+from .errors import InvalidParameterError, MalformedResponseError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import timedelta
     from types import TracebackType
 
     import boto3
@@ -48,234 +33,6 @@ if TYPE_CHECKING:
 __all__ = ["SpeakerSearchClient"]
 
 logger = logging.getLogger("chime_speaker_search")
-
-SERVICE_NAME = "chime-sdk-voice"
-# The smallest read timeout given to a request made with (almost) no budget left: the
-# one last poll at a wait's deadline still needs time for its answer to arrive.
-_MIN_READ_TIMEOUT = 0.5
-
-
-class _Exchange:
-    """What the botocore hooks need to know of, and tell about, the request in flight."""
-
-    __slots__ = ("body", "read_timeout")
-
-    def __init__(self, read_timeout: float | None) -> None:
-        self.read_timeout = read_timeout
-        self.body: bytes | None = None
-
-
-# The exchange of the request being made on this thread (or task); botocore runs its
-# event handlers in the caller's thread, so the hooks below find it here.
-_exchange: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
-    "chime_speaker_search_exchange", default=None
-)
-
-
-def _bound_read_timeout(context: dict[str, Any], **_: object) -> None:
-    """Botocore ``before-call`` hook: bound this request by the caller's budget.
-
-    botocore >= 1.43.72 honours ``context["read_timeout"]`` per request.
-    """
-    exchange = _exchange.get()
-    if exchange is not None and exchange.read_timeout is not None:
-        context["read_timeout"] = exchange.read_timeout
-
-
-def _capture_body(response_dict: Mapping[str, Any], **_: object) -> None:
-    """Botocore ``before-parse`` hook: keep a successful response's raw body.
-
-    botocore's parser coerces values to the model's types (``"yes"`` becomes ``False``
-    for a boolean) and fails with bare exceptions on some bodies; reading the JSON
-    ourselves lets the converter check every value's JSON type and name any fault.
-    """
-    exchange = _exchange.get()
-    if exchange is not None and 200 <= response_dict.get("status_code", 0) < 300:  # noqa: PLR2004
-        exchange.body = response_dict.get("body")
-
-
-_default_session: botocore.session.Session | None = None
-_default_session_lock = threading.Lock()
-
-
-# botocore waits 60 s for a connection by default. botocore has no per-request connect
-# timeout (the budget left bounds only the read), so a shorter default is what keeps a
-# blackholed endpoint from holding a call or a wait far past its budget.
-DEFAULT_CONNECT_TIMEOUT = 10.0
-
-
-@functools.cache
-def _configs() -> tuple[botocore.config.Config, botocore.config.Config]:
-    """(our defaults, what we impose), made once: a ``Config`` takes ~100 us to build.
-
-    What we impose is the single retry authority: botocore makes exactly one request per
-    attempt, and the RetryPolicy decides about the next. botocore never mutates a
-    ``Config`` (``merge`` returns a new one), so sharing them is safe.
-    """
-    from botocore.config import Config  # noqa: PLC0415 (botocore is imported when first needed)
-
-    imposed = Config(retries={"total_max_attempts": 1, "mode": "standard"})
-    defaults = Config(connect_timeout=DEFAULT_CONNECT_TIMEOUT).merge(imposed)
-    return defaults, imposed
-
-
-def _create_client(
-    session: boto3.Session | botocore.session.Session | None,
-    region_name: str | None,
-    endpoint_url: str | None,
-    config: botocore.config.Config | None,
-) -> ChimeSDKVoiceClient:
-    defaults, imposed = _configs()
-    if config is not None and config.retries:  # type: ignore[attr-defined]
-        logger.debug(
-            "Ignoring retries=%r in config: RetryPolicy is the retry authority",
-            config.retries,  # type: ignore[attr-defined]
-        )
-    merged = defaults if config is None else defaults.merge(config).merge(imposed)
-    kwargs: dict[str, Any] = {
-        "region_name": region_name,
-        "endpoint_url": endpoint_url,
-        "config": merged,
-    }
-    if session is None:
-        global _default_session  # noqa: PLW0603 (one lazily made session, like boto3's default)
-        with _default_session_lock:
-            if _default_session is None:
-                import botocore.session  # noqa: PLC0415
-
-                _default_session = botocore.session.get_session()
-            _prepare_session(_default_session)
-            # Sessions are not thread-safe for creating clients; the lock serialises it.
-            return cast(
-                "ChimeSDKVoiceClient", _default_session.create_client(SERVICE_NAME, **kwargs)
-            )
-    _prepare_session(session)
-    if hasattr(session, "create_client"):
-        return cast("ChimeSDKVoiceClient", session.create_client(SERVICE_NAME, **kwargs))
-    return session.client(SERVICE_NAME, **kwargs)  # type: ignore[no-any-return,call-overload]
-
-
-# Sessions whose event system has our hooks; clients made from them inherit the hooks.
-# Registering on each client instead costs ~60 us a hook (botocore's event aliasing).
-_prepared: weakref.WeakSet[object] = weakref.WeakSet()
-_prepared_lock = threading.Lock()
-
-
-def _prepare_session(session: boto3.Session | botocore.session.Session) -> None:
-    """Register our hooks on a session once; they act only inside this library's calls."""
-    with _prepared_lock:
-        if session in _prepared:
-            return
-        # boto3's Session exposes the botocore session's emitter as `events`.
-        events = (
-            session.events if hasattr(session, "events") else session.get_component("event_emitter")
-        )
-        _register_hooks(events)
-        _prepared.add(session)
-
-
-def _register_hooks(events: Any) -> None:  # noqa: ANN401 (botocore's emitter is untyped)
-    events.register(
-        "before-call.chime-sdk-voice",
-        _bound_read_timeout,
-        unique_id="chime_speaker_search.read_timeout",
-    )
-    events.register(
-        "before-parse.chime-sdk-voice", _capture_body, unique_id="chime_speaker_search.body"
-    )
-
-
-_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def _warn_if_insecure(endpoint_url: str | None) -> None:
-    if endpoint_url is None:
-        return
-    parts = urlsplit(endpoint_url)
-    if parts.scheme != "http" or not parts.hostname:
-        return
-    host = parts.hostname
-    if host in _LOOPBACK_NAMES:  # the common case, without ipaddress's parsing
-        return
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost" or host.endswith(".localhost")
-    if not loopback:
-        warnings.warn(
-            f"endpoint_url {endpoint_url!r} is plain http to a non-loopback host: task data "
-            "would travel unencrypted. Use https.",
-            stacklevel=3,
-        )
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds from ``Retry-After`` (seconds or HTTP-date) or ``x-amz-retry-after``."""
-    for name in ("retry-after", "x-amz-retry-after"):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        try:  # an HTTP-date
-            when = parse_timestamp(parsedate_to_datetime(value))
-        except (TypeError, ValueError, IndexError):
-            continue
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-    return None
-
-
-def _transport_message(
-    operation_name: str, endpoint_url: str, exc: Exception, remaining: float | None
-) -> str:
-    from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError  # noqa: PLC0415
-
-    if isinstance(exc, ReadTimeoutError):
-        bound = "" if remaining is None else " (the request was bounded by the time budget left)"
-        what = f"got no answer in time from {endpoint_url}{bound}"
-    elif isinstance(exc, ConnectTimeoutError):
-        what = f"timed out connecting to {endpoint_url}"
-    else:
-        what = f"could not reach {endpoint_url}"
-    return f"{operation_name} {what}: {exc}. Check the network and the endpoint URL"
-
-
-def _json_body(body: bytes | None, operation_name: str) -> Mapping[str, Any]:
-    """The response's JSON object; an empty body (e.g. a 204) is an empty object."""
-    if not body:
-        return {}
-    try:
-        document = json.loads(body)
-    except ValueError as exc:  # also UnicodeDecodeError
-        raise MalformedResponseError(
-            f"{operation_name} returned a body that is not JSON ({exc}). The service or a "
-            "proxy in between sent something unexpected."
-        ) from exc
-    if not isinstance(document, dict):
-        raise MalformedResponseError(
-            f"{operation_name} returned JSON that is not an object.", field="(response)"
-        )
-    return document
-
-
-def _service_error(exc: Exception, operation_name: str) -> ServiceError:
-    """Map a botocore ``ClientError`` to the library's exception for its code."""
-    response: Mapping[str, Any] = getattr(exc, "response", None) or {}
-    error = response.get("Error") or {}
-    meta = response.get("ResponseMetadata") or {}
-    code = str(error.get("Code") or "UnknownError")
-    headers = meta.get("HTTPHeaders") or {}
-    cls = error_class_for_code(code)
-    return cls(
-        str(error.get("Message") or ""),
-        code=code,
-        http_status=meta.get("HTTPStatusCode"),
-        request_id=meta.get("RequestId") or headers.get("x-amzn-requestid"),
-        operation_name=operation_name,
-        retry_after=_retry_after(headers),
-    )
 
 
 class SpeakerSearchClient:
@@ -344,30 +101,31 @@ class SpeakerSearchClient:
                     f"pass either client= or {', '.join(given)}=, not both: a ready client "
                     "already has its region, endpoint, credentials and config"
                 )
-            # A client made by the caller did not inherit our hooks from a session.
-            _register_hooks(client.meta.events)
-            self._client = client
-            self._owns_client = False
         else:
-            _warn_if_insecure(endpoint_url)
-            self._client = _create_client(session, region_name, endpoint_url, config)
-            self._owns_client = True
+            check_endpoint_url(endpoint_url)
         install_redaction()
         self._retry = retry
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._jitter = jitter if jitter is not None else random.random
+        self._transport = Transport(
+            client
+            if client is not None
+            else create_client(session, region_name, endpoint_url, config),
+            owns_client=client is None,
+            now=self._clock.now,
+        )
 
     # --- properties ----------------------------------------------------------------
 
     @property
     def region_name(self) -> str:
         """The region requests go to."""
-        return self._client.meta.region_name
+        return self._transport.client.meta.region_name
 
     @property
     def endpoint_url(self) -> str:
         """The endpoint requests go to."""
-        return self._client.meta.endpoint_url
+        return self._transport.endpoint_url
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -377,7 +135,7 @@ class SpeakerSearchClient:
     @property
     def botocore_client(self) -> ChimeSDKVoiceClient:
         """The underlying botocore client (for operations this library does not wrap)."""
-        return self._client
+        return self._transport.client
 
     def __repr__(self) -> str:
         return (
@@ -390,47 +148,13 @@ class SpeakerSearchClient:
     def _call(
         self,
         operation_name: str,
-        method: Callable[..., Mapping[str, Any]],
         params: Mapping[str, Any],
         *,
         deadline: float | None = None,
     ) -> Mapping[str, Any]:
-        """One logical call: retries, budget, error mapping. Returns the raw response."""
-        from botocore.exceptions import (  # noqa: PLC0415
-            ClientError,
-            HTTPClientError,
-            ParamValidationError,
-        )
-        from botocore.exceptions import ConnectionError as BotoConnectionError  # noqa: PLC0415
-
-        def attempt(remaining: float | None) -> Mapping[str, Any]:
-            exchange = _Exchange(None if remaining is None else max(remaining, _MIN_READ_TIMEOUT))
-            token = _exchange.set(exchange)
-            try:
-                method(**params)
-            except ClientError as exc:
-                raise _service_error(exc, operation_name) from exc
-            except (HTTPClientError, BotoConnectionError) as exc:
-                raise TransportError(
-                    _transport_message(operation_name, self.endpoint_url, exc, remaining),
-                    operation_name=operation_name,
-                ) from exc
-            except ParamValidationError as exc:  # pragma: no cover (our checks run first)
-                raise InvalidParameterError(
-                    [Violation(parameter="(request)", constraint=str(exc), value=params)]
-                ) from exc
-            except Exception:
-                # A response arrived but botocore's parser failed on it (it raises bare
-                # ValueError, AttributeError, RuntimeError... on bodies off the model):
-                # the raw body below says what is wrong. Anything else is not ours.
-                if exchange.body is None:
-                    raise
-            finally:
-                _exchange.reset(token)
-            return _json_body(exchange.body, operation_name)
-
+        """One logical call: send with retries under the policy; returns the JSON."""
         return call_with_retries(
-            attempt,
+            lambda time_left: self._transport.send(operation_name, params, time_left=time_left),
             operation_name=operation_name,
             policy=self._retry,
             clock=self._clock,
@@ -492,10 +216,23 @@ class SpeakerSearchClient:
         if "ClientRequestToken" not in params:
             params["ClientRequestToken"] = str(uuid.uuid4())
             logger.debug("Generated ClientRequestToken %s", params["ClientRequestToken"])
-        response = self._call(
-            "StartSpeakerSearchTask", self._client.start_speaker_search_task, params
-        )
-        return self._task_from(response, "StartSpeakerSearchTask")
+        response = self._call("StartSpeakerSearchTask", params)
+        try:
+            task = self._task_from(response, "StartSpeakerSearchTask")
+            check_get(
+                voice_connector_id=params["VoiceConnectorId"],
+                speaker_search_task_id=task.speaker_search_task_id,
+            )
+        except (MalformedResponseError, InvalidParameterError) as error:
+            # The task may exist: the token finds it again without making a second one.
+            field = getattr(error, "field", "SpeakerSearchTask.SpeakerSearchTaskId")
+            raise MalformedResponseError(
+                f"StartSpeakerSearchTask returned no usable task ({error}). The task may "
+                "have been created: retry the start with client_request_token="
+                f"{params['ClientRequestToken']!r} to get it without creating a second one.",
+                field=field,
+            ) from error
+        return task
 
     def get_speaker_search_task(
         self, *, voice_connector_id: str, speaker_search_task_id: str
@@ -521,12 +258,7 @@ class SpeakerSearchClient:
         )
 
     def _get(self, params: Mapping[str, str], deadline: float | None = None) -> SpeakerSearchTask:
-        response = self._call(
-            "GetSpeakerSearchTask",
-            self._client.get_speaker_search_task,
-            params,
-            deadline=deadline,
-        )
+        response = self._call("GetSpeakerSearchTask", params, deadline=deadline)
         return self._task_from(response, "GetSpeakerSearchTask")
 
     def stop_speaker_search_task(
@@ -544,7 +276,7 @@ class SpeakerSearchClient:
         params = check_get(
             voice_connector_id=voice_connector_id, speaker_search_task_id=speaker_search_task_id
         )
-        self._call("StopSpeakerSearchTask", self._client.stop_speaker_search_task, params)
+        self._call("StopSpeakerSearchTask", params)
 
     def wait(
         self,
@@ -555,6 +287,7 @@ class SpeakerSearchClient:
         poll: PollPolicy = PollPolicy(),  # noqa: B008 (frozen value object)
         on_update: Callable[[SpeakerSearchTask], object] | None = None,
         raise_on_failure: bool = True,
+        on_poll: Callable[[SpeakerSearchTask], object] | None = None,
     ) -> SpeakerSearchTask:
         """Poll a task until it is terminal, and return it.
 
@@ -567,6 +300,8 @@ class SpeakerSearchClient:
                 included.
             raise_on_failure: Raise ``TaskFailedError`` for FAILED and STOPPED (default);
                 when false, return the task whatever its terminal status.
+            on_poll: Called with the task after every successful poll (e.g. to count
+                polls or show liveness); ``on_update`` is called only on changes.
 
         Returns:
             The terminal task: SUCCEEDED or PARTIAL_SUCCESS (or, with
@@ -585,6 +320,7 @@ class SpeakerSearchClient:
             poll=poll,
             on_update=on_update,
             raise_on_failure=raise_on_failure,
+            on_poll=on_poll,
         )
 
     def _wait(
@@ -596,6 +332,7 @@ class SpeakerSearchClient:
         poll: PollPolicy,
         on_update: Callable[[SpeakerSearchTask], object] | None,
         raise_on_failure: bool,
+        on_poll: Callable[[SpeakerSearchTask], object] | None,
         first: SpeakerSearchTask | None = None,
     ) -> SpeakerSearchTask:
         params = check_get(
@@ -604,13 +341,14 @@ class SpeakerSearchClient:
         return wait_for_task(
             lambda deadline: self._get(params, deadline),
             task_id=params["SpeakerSearchTaskId"],
-            timeout=check_wait_arguments(timeout, poll, on_update),
+            timeout=check_wait_arguments(timeout, poll, on_update=on_update, on_poll=on_poll),
             poll=poll,
             clock=self._clock,
             jitter=self._jitter,
             on_update=on_update,
             raise_on_failure=raise_on_failure,
             first=first,
+            on_poll=on_poll,
         )
 
     def start_and_wait(
@@ -625,6 +363,7 @@ class SpeakerSearchClient:
         poll: PollPolicy = PollPolicy(),  # noqa: B008 (frozen value object)
         on_update: Callable[[SpeakerSearchTask], object] | None = None,
         raise_on_failure: bool = True,
+        on_poll: Callable[[SpeakerSearchTask], object] | None = None,
     ) -> SpeakerSearchTask:
         """Start a task and wait for it to finish; the one call scripts need.
 
@@ -633,7 +372,7 @@ class SpeakerSearchClient:
         reported to ``on_update`` first.
         """
         # The waiting arguments are checked first: a bad one must not leave a task behind.
-        check_wait_arguments(timeout, poll, on_update)
+        check_wait_arguments(timeout, poll, on_update=on_update, on_poll=on_poll)
         task = self.start_speaker_search_task(
             voice_connector_id=voice_connector_id,
             transaction_id=transaction_id,
@@ -648,18 +387,18 @@ class SpeakerSearchClient:
             poll=poll,
             on_update=on_update,
             raise_on_failure=raise_on_failure,
+            on_poll=on_poll,
             first=task,
         )
 
     # --- lifetime ---------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the connection pool of a botocore client this library created.
+        """Close the connections, and the botocore client if this library created it.
 
         A client passed in by the caller is left open: it is the caller's to close.
         """
-        if self._owns_client:
-            self._client.close()
+        self._transport.close()
 
     def __enter__(self) -> Self:
         return self

@@ -1,7 +1,8 @@
 """Keeping secrets out of logs, botocore's included.
 
 At DEBUG, botocore logs every request's headers and canonical request, which carry
-the session token (``X-Amz-Security-Token``) of temporary credentials. When the library
+the session token (``X-Amz-Security-Token``) of temporary credentials, the access key
+id (in the ``Authorization`` header's ``Credential=``) and the request's signature. When the library
 creates or wraps a client, it adds a filter to the botocore loggers that print requests
 so that such values are replaced by ``<redacted>``. The filter only rewrites records
 that contain a secret-bearing header, and costs nothing when DEBUG logging is off
@@ -27,12 +28,16 @@ _SECRET_HEADER: Final = re.compile(
     r"""aws_session_token)(?P<sep>['"]?\s*[:=]\s*b?['"]?)(?P<value>[^\s'",}&]+)""",
     re.IGNORECASE,
 )
+# SigV4's Authorization header: the access key id (Credential=AKID/date/...) names the
+# account's key, and a signature can be replayed while it is fresh.
+_SIGV4: Final = re.compile(r"(?P<name>Credential|Signature)=(?P<value>[^/\s'\",]+)")
 _LOGGERS: Final = ("botocore.endpoint", "botocore.auth", "botocore.hooks", "botocore.parsers")
 
 
 def redact(text: str) -> str:
     """Replace the values of secret-bearing headers and settings in ``text``."""
-    return _SECRET_HEADER.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    text = _SECRET_HEADER.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    return _SIGV4.sub(lambda m: f"{m['name']}={REDACTED}", text)
 
 
 class _RedactingFilter(logging.Filter):

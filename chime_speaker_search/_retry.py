@@ -7,16 +7,23 @@ number and a jitter sample, so they are tested without any clock.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, TypeVar
+import math
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import attrs
 import tenacity
 
 from ._clock import to_seconds
-from .errors import ServiceError, TransportError
+from .errors import (
+    InvalidParameterError,
+    OutcomeUnknownError,
+    ServiceError,
+    TransportError,
+    Violation,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from datetime import timedelta
 
     from ._clock import Clock
@@ -32,21 +39,27 @@ def _optional_seconds(value: float | timedelta | None) -> float | None:
     return None if value is None else to_seconds(value)
 
 
+def _reject(attribute: attrs.Attribute[Any], rule: str, value: object) -> NoReturn:
+    raise InvalidParameterError(
+        [Violation(parameter=f"RetryPolicy.{attribute.name}", constraint=rule, value=value)]
+    )
+
+
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:  # also rejects NaN
-        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
+    if not 0 <= value < math.inf:  # also rejects NaN
+        _reject(attribute, "must be a finite number of seconds >= 0", value)
 
 
 def _positive_or_none(
     _: object, attribute: attrs.Attribute[float | None], value: float | None
 ) -> None:
-    if value is not None and not value > 0:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be > 0 or None, got {value!r}")
+    if value is not None and not 0 < value < math.inf:
+        _reject(attribute, "must be a finite number of seconds > 0, or None", value)
 
 
 def _at_least_one(_: object, attribute: attrs.Attribute[int], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be an int >= 1, got {value!r}")
+        _reject(attribute, "must be an int >= 1", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -112,16 +125,14 @@ class RetryPolicy:
 
 def is_retryable(error: BaseException) -> bool:
     """Whether the library retries this error by default."""
-    if isinstance(error, ServiceError):
-        return error.retryable
-    return isinstance(error, TransportError)
+    return isinstance(error, ServiceError | TransportError) and error.retryable
 
 
 def _retry_after(error: BaseException | None) -> float | None:
     return error.retry_after if isinstance(error, ServiceError) else None
 
 
-def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over one call's state)
+def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's state)
     attempt: Callable[[float | None], _T],
     *,
     operation_name: str,
@@ -129,17 +140,23 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
     clock: Clock,
     jitter: Callable[[], float],
     deadline: float | None = None,
+    idempotent: bool = True,
+    details: Mapping[str, str] | None = None,
 ) -> _T:
     """Run ``attempt`` until it succeeds, the policy gives up, or time runs out.
 
     Args:
-        attempt: Makes one request; receives the seconds left in the budget (or
+        attempt: Makes one request; receives the seconds left until the deadline (or
             ``None``) so it can bound the request; raises library errors.
-        operation_name: For logs.
+        operation_name: For logs and messages.
         policy: Attempts, backoff and per-call budget.
         clock: Time source and sleeper.
         jitter: Returns samples from [0, 1).
         deadline: An outer ``clock.monotonic()`` deadline (e.g. a wait's), if any.
+        idempotent: False for operations the service gives no idempotency token: a
+            request that may have reached the service is then not retried, and its
+            lost answer raises ``OutcomeUnknownError``.
+        details: For ``OutcomeUnknownError``: the request's identifying parameters.
 
     Returns:
         What ``attempt`` returned.
@@ -147,43 +164,18 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
     Raises:
         SpeakerSearchError: the last error, with ``attempts`` set to the requests made.
     """
-    start = clock.monotonic()
     if policy.timeout is not None:
-        own = start + policy.timeout
+        own = clock.monotonic() + policy.timeout
         deadline = own if deadline is None else min(deadline, own)
 
     def remaining() -> float | None:
         return None if deadline is None else deadline - clock.monotonic()
 
-    attempts = 0
-
-    def one_attempt() -> _T:
-        nonlocal attempts
-        attempts += 1
-        try:
-            return attempt(remaining())
-        except (ServiceError, TransportError) as error:
-            # Errors are made fresh per attempt, so stamping the count on them is safe.
-            error.attempts = attempts
-            raise
-
-    # Most calls succeed at once, and setting up tenacity's loop cost about 17 us a call,
-    # a third of the client's per-call overhead (benchmarks/RESULTS.md). So the first
-    # attempt is made here; only a failure that may be retried enters the loop, which
-    # starts by re-raising that failure as its own attempt 1, so its stop, wait and
-    # logging decisions are exactly those it would have made running attempt 1 itself.
-    try:
-        return one_attempt()
-    except (ServiceError, TransportError) as error:
-        if not is_retryable(error):
-            raise
-        first_failure: ServiceError | TransportError = error
-
     def wait(state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         return policy.backoff(
             state.attempt_number,
-            throttled=bool(getattr(error, "throttling", False)),
+            throttled=isinstance(error, ServiceError) and error.throttling,
             retry_after=_retry_after(error),
             jitter=jitter(),
         )
@@ -191,8 +183,7 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
     def stop(state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= policy.max_attempts:
             return True
-        error = state.outcome.exception() if state.outcome else None
-        asked = _retry_after(error)
+        asked = _retry_after(state.outcome.exception() if state.outcome else None)
         if asked is not None and asked > policy.max_delay:
             logger.info(
                 "Not retrying %s: the service asked to wait %.1fs, more than max_delay %.1fs",
@@ -214,24 +205,14 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
-        code = getattr(error, "code", type(error).__name__)
         logger.info(
             "Retrying %s in %.3fs (attempt %d of %d failed with %s)",
             operation_name,
             state.upcoming_sleep,
             state.attempt_number,
             policy.max_attempts,
-            code,
+            getattr(error, "code", type(error).__name__),
         )
-
-    replayed = False
-
-    def replay_then_attempt() -> _T:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            raise first_failure
-        return one_attempt()
 
     retrying = tenacity.Retrying(
         sleep=clock.sleep,
@@ -241,4 +222,28 @@ def call_with_retries(  # noqa: C901 (the tenacity callbacks are closures over o
         before_sleep=before_sleep,
         reraise=True,
     )
-    return retrying(replay_then_attempt)
+    for state in retrying:
+        with state:
+            number = state.retry_state.attempt_number
+            sent_at = clock.now()
+            try:
+                return attempt(remaining())
+            except TransportError as error:
+                error.attempts = number
+                if idempotent or not error.request_sent:
+                    raise
+                raise OutcomeUnknownError(
+                    f"{error} The service may or may not have acted on it, and "
+                    f"{operation_name} has no idempotency token, so it was not retried: "
+                    "check the outcome (e.g. list the domain's voice profiles) before "
+                    "trying again.",
+                    operation_name=operation_name,
+                    attempts=number,
+                    sent_at=sent_at,
+                    details=details,
+                ) from error
+            except ServiceError as error:
+                # Errors are made fresh per attempt, so stamping the count on them is safe.
+                error.attempts = number
+                raise
+    raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

@@ -12,7 +12,13 @@ import attrs
 from ._clock import to_seconds
 from ._models import SpeakerSearchTaskStatus
 from ._retry import is_retryable
-from .errors import SpeakerSearchError, TaskFailedError, WaitTimeoutError
+from .errors import (
+    InvalidParameterError,
+    SpeakerSearchError,
+    TaskFailedError,
+    Violation,
+    WaitTimeoutError,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,9 +33,21 @@ logger = logging.getLogger("chime_speaker_search")
 _FAILED = frozenset({SpeakerSearchTaskStatus.FAILED, SpeakerSearchTaskStatus.STOPPED})
 
 
+# The one last poll made at a wait's deadline has no time left; it gets this much for
+# its answer, so it can still see a task that ended just in time. A wait therefore
+# returns by its deadline + this (SPEC: + 0.25 s).
+FINAL_POLL_GRACE = 0.2
+
+
+def _violation(parameter: str, rule: str, value: object) -> InvalidParameterError:
+    return InvalidParameterError([Violation(parameter=parameter, constraint=rule, value=value)])
+
+
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:  # also rejects NaN
-        raise ValueError(f"PollPolicy.{attribute.name} must be > 0, got {value!r}")
+    if not 0 < value < math.inf:  # also rejects NaN
+        raise _violation(
+            f"PollPolicy.{attribute.name}", "must be a finite number of seconds > 0", value
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -51,8 +69,8 @@ class PollPolicy:
 
     def __attrs_post_init__(self) -> None:
         if self.max_delay < self.min_delay:
-            raise ValueError(
-                f"PollPolicy.max_delay ({self.max_delay}) must be >= min_delay ({self.min_delay})"
+            raise _violation(
+                "PollPolicy.max_delay", f"must be >= min_delay ({self.min_delay:g})", self.max_delay
             )
 
     def delay(self, poll_number: int, *, jitter: float = 1.0) -> float:
@@ -70,27 +88,43 @@ def _describe(task: SpeakerSearchTask) -> str:
     return f"Speaker search task {task.speaker_search_task_id}"
 
 
-def check_wait_arguments(
-    timeout: float | timedelta,
-    poll: object,
-    on_update: object,
-) -> float:
+def check_wait_arguments(timeout: float | timedelta, poll: object, **callbacks: object) -> float:
     """Check ``wait``'s own arguments before anything is sent; return the timeout in seconds.
 
     Raises:
-        TypeError: ``poll`` is not a ``PollPolicy``, ``on_update`` is not callable, or
-            ``timeout`` is not a number or ``timedelta``.
-        ValueError: ``timeout`` is negative or not finite.
+        InvalidParameterError: every broken rule at once: ``timeout`` is not a finite
+            number of seconds >= 0 (or a ``timedelta``), ``poll`` is not a
+            ``PollPolicy``, a callback is not callable.
     """
+    violations: list[Violation] = []
+    seconds = 0.0
     if isinstance(timeout, bool) or not isinstance(timeout, int | float | timedelta):
-        raise TypeError(f"timeout must be seconds or a timedelta, got {timeout!r}")
-    seconds = to_seconds(timeout)
-    if not 0 <= seconds < math.inf:
-        raise ValueError(f"timeout must be a finite number of seconds >= 0, got {timeout!r}")
+        violations.append(
+            Violation(
+                parameter="timeout", constraint="must be seconds or a timedelta", value=timeout
+            )
+        )
+    else:
+        seconds = to_seconds(timeout)
+        if not 0 <= seconds < math.inf:
+            violations.append(
+                Violation(
+                    parameter="timeout",
+                    constraint="must be a finite number of seconds >= 0",
+                    value=timeout,
+                )
+            )
     if not isinstance(poll, PollPolicy):
-        raise TypeError(f"poll must be a PollPolicy, got {poll!r}")
-    if on_update is not None and not callable(on_update):
-        raise TypeError(f"on_update must be callable or None, got {on_update!r}")
+        violations.append(
+            Violation(parameter="poll", constraint="must be a PollPolicy", value=poll)
+        )
+    for name, callback in callbacks.items():
+        if callback is not None and not callable(callback):
+            violations.append(
+                Violation(parameter=name, constraint="must be callable or None", value=callback)
+            )
+    if violations:
+        raise InvalidParameterError(violations)
     return seconds
 
 
@@ -105,12 +139,13 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
     on_update: Callable[[SpeakerSearchTask], object] | None,
     raise_on_failure: bool,
     first: SpeakerSearchTask | None = None,
+    on_poll: Callable[[SpeakerSearchTask], object] | None = None,
 ) -> SpeakerSearchTask:
     """Poll ``get`` until the task is terminal; see ``SpeakerSearchClient.wait``.
 
     Args:
-        get: Fetches the task; receives the ``clock.monotonic()`` deadline so its own
-            retries stay within the wait's budget.
+        get: Fetches the task; receives the ``clock.monotonic()`` deadline its request
+            and retries must keep (the last poll, at the deadline, gets a short grace).
         task_id: The task's id, for messages.
         timeout: Budget in seconds for the whole wait (checked: see ``check_wait_arguments``).
         poll: Delays between polls.
@@ -119,6 +154,7 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
         on_update: Called once for each status observed.
         raise_on_failure: Raise ``TaskFailedError`` for FAILED and STOPPED.
         first: A task already in hand (from a start), observed before the first sleep.
+        on_poll: Called with the task after every successful poll.
     """
     start = clock.monotonic()
     deadline = start + timeout
@@ -165,7 +201,7 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
             clock.sleep(min(poll.delay(waits, jitter=jitter()), left))
         need_sleep = True
         try:
-            current = get(deadline)
+            current = get(max(deadline, clock.monotonic() + FINAL_POLL_GRACE))
         except SpeakerSearchError as error:
             if not is_retryable(error):
                 raise
@@ -175,6 +211,8 @@ def wait_for_task(  # noqa: C901 (one loop; its steps read best in order)
             continue
         failed_poll = None
         task = current
+        if on_poll is not None:
+            on_poll(task)
         observe(task)
 
     if raise_on_failure and task.speaker_search_task_status in _FAILED:

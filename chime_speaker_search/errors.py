@@ -19,7 +19,8 @@ everything the library raises on purpose::
     │   ├── ThrottledClientException        429  (retried, throttling)
     │   ├── ServiceFailureException         500  (retried)
     │   └── ServiceUnavailableException     503  (retried)
-    ├── TransportError          connection or timeout failure; .attempts
+    ├── TransportError          connection or timeout failure; .attempts .request_sent
+    │   └── OutcomeUnknownError a request without a token may have taken effect
     ├── MalformedResponseError  the response does not fit the model; .field
     ├── MalformedEventError     a delivered event does not fit its model; .field
     ├── WaitTimeoutError        (also TimeoutError) .task .elapsed
@@ -39,6 +40,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
     from ._models import SpeakerSearchTask
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "MalformedEventError",
     "MalformedResponseError",
     "NotFoundException",
+    "OutcomeUnknownError",
     "ResourceLimitExceededException",
     "ServiceError",
     "ServiceFailureException",
@@ -154,11 +159,13 @@ class ServiceError(SpeakerSearchError):
         operation_name: ``"StartSpeakerSearchTask"`` or ``"GetSpeakerSearchTask"``...
         attempts: How many requests were made before giving up (1 when not retried).
         retry_after: Seconds the service asked to wait before retrying, if it said.
-        retryable: Whether the library retries this error (class-level fact).
+        retryable: Whether the library retries this error (per class; also true for a
+            500/502/503/504 that names no AWS error, a proxy's or load balancer's page).
         throttling: Whether this error means "slow down" (class-level fact).
     """
 
-    retryable: ClassVar[bool] = False
+    # Class-level facts of each code; an instance may differ (a proxy's 502 is retryable).
+    retryable: bool = False
     throttling: ClassVar[bool] = False
     default_status: ClassVar[int | None] = None
     hint: ClassVar[str] = ""
@@ -308,20 +315,32 @@ def error_class_for_code(code: str) -> type[ServiceError]:
 
 
 class TransportError(SpeakerSearchError):
-    """The service could not be reached, or did not answer in time.
+    """The service could not be reached, or did not answer completely in time.
 
     Raised after the retries allowed by the :class:`~chime_speaker_search.RetryPolicy`.
 
     Attributes:
         operation_name: The operation that was attempted.
         attempts: How many requests were made.
+        request_sent: Whether the last request may have reached the service (false when
+            it was provably never sent: no connection, connection refused).
+        retryable: Whether the library retries this failure (false only for a refused
+            TLS certificate).
     """
 
+    retryable: bool = True
+
     def __init__(
-        self, message: str, *, operation_name: str | None = None, attempts: int = 1
+        self,
+        message: str,
+        *,
+        operation_name: str | None = None,
+        attempts: int = 1,
+        request_sent: bool = True,
     ) -> None:
         self.operation_name = operation_name
         self.attempts = attempts
+        self.request_sent = request_sent
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -329,6 +348,37 @@ class TransportError(SpeakerSearchError):
         if self.attempts > 1:
             text += f" [after {self.attempts} attempts]"
         return text
+
+
+class OutcomeUnknownError(TransportError):
+    """A request without an idempotency token may or may not have taken effect.
+
+    Raised instead of a blind retry when the answer to a CreateVoiceProfile,
+    UpdateVoiceProfile or DeleteVoiceProfile request was lost (a timeout, a reset after
+    sending, a short body): retrying could, for example, enrol the same caller twice.
+    Reconcile first (e.g. list the domain's voice profiles), then retry if needed.
+
+    Attributes:
+        sent_at: When the request was sent (timezone-aware UTC), to reconcile against.
+        details: The request's identifying parameters (e.g. ``SpeakerSearchTaskId``).
+    """
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation_name: str | None = None,
+        attempts: int = 1,
+        sent_at: datetime | None = None,
+        details: Mapping[str, str] | None = None,
+    ) -> None:
+        self.sent_at = sent_at
+        self.details = dict(details or {})
+        super().__init__(
+            message, operation_name=operation_name, attempts=attempts, request_sent=True
+        )
 
 
 class MalformedResponseError(SpeakerSearchError):

@@ -223,11 +223,10 @@ def test_verbose_logs_polls_and_retries_but_never_secrets(fast_world: World) -> 
         *FAST_POLL,
     )
     assert result.code == 0
-    assert "info: Retrying GetSpeakerSearchTask" in result.err
-    assert "info: Poll 1: ThrottledClientException" in result.err
+    assert re.search(r"info: Retrying GetSpeakerSearchTask .* ThrottledClientException", result.err)
     assert re.search(r"info: Poll \d+: SUCCEEDED", result.err)
     assert "debug: " in result.err
-    for secret in (DUMMY_SECRET, DUMMY_SESSION_TOKEN):
+    for secret in (DUMMY_SECRET, DUMMY_SESSION_TOKEN, "AKIDUMMYDUMMYDUMMY00"):
         assert secret not in result.out + result.err
 
 

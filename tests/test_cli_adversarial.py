@@ -37,15 +37,11 @@ def shell(redirect: str, argv: list[str]) -> list[str]:
     return ["/bin/sh", "-c", f'exec "$@" {redirect}', "sh", *argv]
 
 
-def completed(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+def completed(
+    argv: list[str], *, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 (our own command)
-        argv,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=REPO,
-        **kwargs,  # type: ignore[call-overload]
+        argv, capture_output=True, text=True, timeout=60, check=False, cwd=REPO, env=env
     )
 
 

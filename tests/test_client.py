@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from email.utils import format_datetime
 from typing import TypedDict
 
@@ -328,10 +328,10 @@ def test_call_budget_stops_retrying_before_overrunning(
             {
                 "SpeakerSearchTask": {
                     **TASK,
-                    "SpeakerSearchDetails": {"Results": [{"VoiceProfileId": "p"}]},
+                    "SpeakerSearchDetails": {"Results": [{"ConfidenceScore": 0.5}]},
                 }
             },
-            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore",
+            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].VoiceProfileId",
         ),
     ],
 )
@@ -565,7 +565,7 @@ def test_a_json_array_body_is_malformed(
 def test_retry_after_as_http_date(
     client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock
 ) -> None:
-    when = datetime.now(timezone.utc) + timedelta(seconds=6)
+    when = clock.now() + timedelta(seconds=6)
     scripted.script(
         error(
             "ServiceUnavailableException",
@@ -619,16 +619,27 @@ def test_a_passed_in_client_gets_the_same_strict_reading(scripted: ScriptedServe
     assert caught.value.field == "SpeakerSearchTask.CallDetails.IsCaller"
 
 
-def test_sessions_are_prepared_once_and_their_clients_inherit_the_hooks(
+def test_a_users_session_is_left_unchanged_and_each_client_gets_the_hooks(
     scripted: ScriptedServer,
 ) -> None:
+    """The library registers its hooks on its own clients, never on the caller's session."""
     session = boto3.Session(
         aws_access_key_id="AKID", aws_secret_access_key="s", region_name="us-east-1"
     )
     for _ in range(2):
-        client = SpeakerSearchClient(session=session, endpoint_url=scripted.endpoint_url)
-        scripted.script(
-            Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}})
-        )
-        with pytest.raises(MalformedResponseError):
-            client.get_speaker_search_task(**GET)
+        with SpeakerSearchClient(session=session, endpoint_url=scripted.endpoint_url) as client:
+            scripted.script(
+                Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}})
+            )
+            with pytest.raises(MalformedResponseError):
+                client.get_speaker_search_task(**GET)
+    # A plain client of the same session sends and parses with botocore, as always.
+    raw = session.client(
+        "chime-sdk-voice", endpoint_url=scripted.endpoint_url, region_name="us-east-1"
+    )
+    scripted.script(Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}}))
+    answer = raw.get_speaker_search_task(
+        VoiceConnectorId=VC, SpeakerSearchTaskId=TASK["SpeakerSearchTaskId"]
+    )
+    assert answer["SpeakerSearchTask"]["CallDetails"]["IsCaller"] is False  # botocore's coercion
+    raw.close()

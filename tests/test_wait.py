@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TypedDict
 import pytest
 
 from chime_speaker_search import (
+    InvalidParameterError,
     PollPolicy,
     RetryPolicy,
     SpeakerSearchClient,
@@ -194,22 +195,26 @@ def test_poll_policy_delays_and_validation() -> None:
     assert policy.delay(3, jitter=0.0) == 1.0
     assert policy.delay(3, jitter=0.5) == 2.5
     assert policy.delay(10_000) == 6.0  # no overflow
-    with pytest.raises(ValueError, match="max_delay"):
+    with pytest.raises(InvalidParameterError, match="max_delay"):
         PollPolicy(min_delay=5, max_delay=1)
-    with pytest.raises(ValueError, match="min_delay"):
+    with pytest.raises(InvalidParameterError, match="min_delay"):
         PollPolicy(min_delay=0)
+    with pytest.raises(InvalidParameterError, match="finite"):
+        PollPolicy(min_delay=float("inf"), max_delay=float("inf"))
+    with pytest.raises(InvalidParameterError, match="finite"):
+        PollPolicy(max_delay=float("nan"))
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        ({"timeout": -1}, ValueError),
-        ({"timeout": float("nan")}, ValueError),
-        ({"timeout": float("inf")}, ValueError),
-        ({"timeout": "60"}, TypeError),
-        ({"timeout": True}, TypeError),
-        ({"poll": 5}, TypeError),
-        ({"on_update": "print"}, TypeError),
+        ({"timeout": -1}, InvalidParameterError),
+        ({"timeout": float("nan")}, InvalidParameterError),
+        ({"timeout": float("inf")}, InvalidParameterError),
+        ({"timeout": "60"}, InvalidParameterError),
+        ({"timeout": True}, InvalidParameterError),
+        ({"poll": 5}, InvalidParameterError),
+        ({"on_update": "print"}, InvalidParameterError),
     ],
 )
 def test_bad_wait_arguments_fail_before_anything_is_sent(

@@ -9,14 +9,13 @@ import shutil
 import threading
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from typing_extensions import Self
 
-    from chime_speaker_search._client import SpeakerSearchClient
     from chime_speaker_search._models import SpeakerSearchTask
 
 __all__ = ["Console", "Progress", "isatty", "logging_to", "one_line", "warnings_to"]
@@ -147,29 +146,18 @@ def warnings_to(console: Console) -> Iterator[None]:
 class Progress:
     """Reports a wait: one line per status change, or a live line on a terminal."""
 
-    def __init__(self, console: Console, client: SpeakerSearchClient) -> None:
+    def __init__(self, console: Console) -> None:
         self._console = console
         self._started = time.monotonic()
         self._polls = 0
         self._task: SpeakerSearchTask | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
-        self._client = client
-        # TODO(on_poll): count with wait(on_poll=...), not botocore hooks  # noqa: FIX002, TD003
-        events = client.botocore_client.meta.events
-        events.register("before-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_poll)
-        events.register("after-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_answer)
 
-    def _on_poll(self, **_: object) -> None:
+    def poll(self, task: SpeakerSearchTask) -> None:
+        """``on_poll`` for the client: a poll answered (failed polls are logged by the client)."""
         self._polls += 1
-
-    def _on_answer(self, parsed: dict[str, Any] | None = None, **_: object) -> None:
-        parsed = parsed or {}
-        if "Error" in parsed:
-            outcome = str(parsed["Error"].get("Code", "an error"))
-        else:
-            outcome = str(parsed.get("SpeakerSearchTask", {}).get("SpeakerSearchTaskStatus", "?"))
-        logger.info("Poll %d: %s", self._polls, outcome)
+        logger.info("Poll %d: %s", self._polls, task.speaker_search_task_status.value)
 
     def _describe(self) -> str:
         task = self._task
@@ -197,9 +185,6 @@ class Progress:
             frame += 1
 
     def __exit__(self, *_: object) -> None:
-        events = self._client.botocore_client.meta.events
-        events.unregister("before-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_poll)
-        events.unregister("after-call.chime-sdk-voice.GetSpeakerSearchTask", self._on_answer)
         if self._ticker is not None:
             self._stop.set()
             self._ticker.join()

@@ -135,7 +135,7 @@ def cmd_demo(run: Invocation) -> int:
         # the client, so the progress lines show how long the demo really takes.
         with (
             service.client(clock=SystemClock()) as client,
-            Progress(run.console, client) as progress,
+            Progress(run.console) as progress,
         ):
             task = client.start_and_wait(
                 voice_connector_id=seed.voice_connector_id,
@@ -144,6 +144,7 @@ def cmd_demo(run: Invocation) -> int:
                 timeout=_DEMO_TIMEOUT,
                 poll=_DEMO_POLL,
                 on_update=progress.update,
+                on_poll=progress.poll,
             )
     finally:
         service.stop()

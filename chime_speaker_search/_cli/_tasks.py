@@ -91,7 +91,7 @@ def cmd_start(run: Invocation) -> int:
             task = client.start_speaker_search_task(**start_kwargs)
         run.print_task(task, context=started(task.speaker_search_task_id))
         return EXIT_OK
-    with run.client() as client, Progress(run.console, client) as progress:
+    with run.client() as client, Progress(run.console) as progress:
 
         def on_update(task: SpeakerSearchTask) -> None:
             run.resume = [args.voice_connector_id, task.speaker_search_task_id]
@@ -103,6 +103,7 @@ def cmd_start(run: Invocation) -> int:
                 timeout=timeout,
                 poll=poll,
                 on_update=on_update,
+                on_poll=progress.poll,
                 raise_on_failure=False,
             )
         except WaitTimeoutError as error:
@@ -126,7 +127,7 @@ def cmd_wait(run: Invocation) -> int:
     args = run.args
     timeout, poll = run.poll_policy()
     run.resume = [args.voice_connector_id, args.speaker_search_task_id]
-    with run.client() as client, Progress(run.console, client) as progress:
+    with run.client() as client, Progress(run.console) as progress:
         try:
             task = client.wait(
                 voice_connector_id=args.voice_connector_id,
@@ -134,6 +135,7 @@ def cmd_wait(run: Invocation) -> int:
                 timeout=timeout,
                 poll=poll,
                 on_update=progress.update,
+                on_poll=progress.poll,
                 raise_on_failure=False,
             )
         except WaitTimeoutError as error:

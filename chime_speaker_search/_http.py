@@ -1,0 +1,635 @@
+"""HTTP/1.1 on sockets, with absolute deadlines: the library's own HTTP engine.
+
+botocore's sender (urllib3) bounds each socket operation, not a request: a server that
+trickles a byte a second, or resolves to several silent addresses, holds a call as long
+as it likes, and a 400 MB body is read whole into memory. The library therefore sends
+the requests botocore has serialised and signed itself (see ``_transport``), with:
+
+* one deadline per request, on the real monotonic clock: connecting (every address of
+  the name), the TLS handshake, sending and reading the whole answer all finish by it;
+* a cap on the size of the response head and body;
+* the body checked against its ``Content-Length`` (a short body is a lost answer);
+* keep-alive connections in a small pool, checked for staleness before reuse.
+
+:class:`ResponseParser` is sans-IO (bytes in, a response out), so an asyncio engine can
+share it. Everything here raises :class:`HttpFailure` and nothing else; the transport
+turns those into the library's errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import select
+import socket
+import ssl
+import threading
+import time
+import weakref
+from collections import deque
+from typing import TYPE_CHECKING, Final
+from urllib.parse import unquote, urlsplit
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "HttpEngine",
+    "HttpFailure",
+    "HttpResponse",
+    "ResponseParser",
+    "Target",
+]
+
+MAX_HEAD: Final = 64 * 1024
+# Speaker search answers are a few kB (at most 10 results); a page of 100 voice
+# profiles is ~40 kB. Anything near this is not the service talking.
+MAX_BODY: Final = 4 * 1024 * 1024
+_RECV: Final = 64 * 1024
+
+
+class HttpFailure(Exception):
+    """A request failed below HTTP semantics.
+
+    Attributes:
+        kind: ``"connect"`` (never sent), ``"timeout"``, ``"lost"`` (connection closed
+            or reset after sending), ``"short"`` (body shorter than announced),
+            ``"too_large"``, ``"protocol"`` (not HTTP/1.x), ``"tls"``.
+        sent: Whether any byte of the request may have reached the server.
+    """
+
+    def __init__(self, kind: str, message: str, *, sent: bool) -> None:
+        self.kind = kind
+        self.sent = sent
+        super().__init__(message)
+
+
+@attrs.frozen
+class HttpResponse:
+    """A complete response: status, headers (lower-case names) and the whole body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+# --- parsing (sans-IO) -----------------------------------------------------------------
+
+_HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE, _DONE = range(8)
+
+
+class ResponseParser:
+    """Feed it bytes (and EOF); it yields one response, size-capped, framing checked.
+
+    Args:
+        method: The request's method (a HEAD answer has no body).
+        max_body: Largest body accepted, in bytes.
+    """
+
+    def __init__(self, method: str = "GET", *, max_body: int = MAX_BODY) -> None:
+        self._method = method
+        self._max_body = max_body
+        self._buffer = bytearray()
+        self._state = _HEAD
+        self._remaining = 0
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        self.body = bytearray()
+        self.keep_alive = True
+
+    @property
+    def done(self) -> bool:
+        """Whether the whole response has been read."""
+        return self._state == _DONE
+
+    @property
+    def started(self) -> bool:
+        """Whether any byte of the response has arrived."""
+        return bool(self._buffer) or self._state != _HEAD or self.status != 0
+
+    def response(self) -> HttpResponse:
+        """The parsed response (only once :attr:`done`)."""
+        return HttpResponse(self.status, self.headers, bytes(self.body))
+
+    def feed(self, data: bytes) -> None:
+        """Consume bytes from the connection."""
+        self._buffer += data
+        while self._state != _DONE and self._step():
+            pass
+
+    def feed_eof(self) -> None:
+        """The connection closed: fine only when the body runs until close."""
+        if self._state == _UNTIL_CLOSE:
+            self._state = _DONE
+            self.keep_alive = False
+            return
+        if self._state == _HEAD:
+            what = "closed before a complete status line and headers"
+            raise HttpFailure("lost", f"the connection {what}", sent=True)
+        if self._state == _LENGTH:
+            got = len(self.body)
+            raise HttpFailure(
+                "short",
+                f"the body ended after {got} of the {got + self._remaining} bytes its "
+                "Content-Length announced",
+                sent=True,
+            )
+        raise HttpFailure("short", "the connection closed inside a chunked body", sent=True)
+
+    # Each step consumes what it can; it returns False when it needs more bytes.
+    def _step(self) -> bool:
+        if self._state == _HEAD:
+            return self._parse_head()
+        if self._state in (_LENGTH, _CHUNK_DATA):
+            return self._take_counted()
+        if self._state == _UNTIL_CLOSE:
+            self._append(self._buffer)
+            self._buffer.clear()
+            return False
+        return self._parse_chunk_line()
+
+    def _append(self, data: bytes | bytearray) -> None:
+        if len(self.body) + len(data) > self._max_body:
+            raise HttpFailure(
+                "too_large",
+                f"the response body is larger than {self._max_body} bytes; it was not read",
+                sent=True,
+            )
+        self.body += data
+
+    def _parse_head(self) -> bool:
+        end = self._buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._buffer) > MAX_HEAD:
+                raise HttpFailure(
+                    "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
+                )
+            return False
+        head = bytes(self._buffer[:end]).decode("latin-1")
+        del self._buffer[: end + 4]
+        status_line, _, header_block = head.partition("\r\n")
+        version, _, rest = status_line.partition(" ")
+        code = rest[:3]
+        if not version.startswith("HTTP/1.") or not code.isdigit() or len(code) != 3:  # noqa: PLR2004
+            raise HttpFailure(
+                "protocol", f"the server did not answer HTTP/1.x: {status_line[:60]!r}", sent=True
+            )
+        headers: dict[str, str] = {}
+        for line in header_block.split("\r\n") if header_block else ():
+            name, colon, value = line.partition(":")
+            if not colon or not name or name != name.strip():
+                raise HttpFailure("protocol", f"malformed header line {line[:60]!r}", sent=True)
+            key = name.lower()
+            value = value.strip()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        status = int(code)
+        if 100 <= status < 200:  # noqa: PLR2004 (an interim answer: the real one follows)
+            return True
+        self.status = status
+        self.headers = headers
+        connection = headers.get("connection", "").lower()
+        self.keep_alive = "close" not in connection and (
+            version != "HTTP/1.0" or "keep-alive" in connection
+        )
+        return self._choose_framing()
+
+    def _choose_framing(self) -> bool:
+        headers = self.headers
+        if self._method == "HEAD" or self.status in (204, 304):
+            self._state = _DONE
+            return False
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            self._state = _CHUNK_SIZE
+            return True
+        length = headers.get("content-length")
+        if length is None:
+            self._state = _UNTIL_CLOSE
+            self.keep_alive = False
+            return True
+        if not length.isdigit():
+            raise HttpFailure("protocol", f"invalid Content-Length {length[:40]!r}", sent=True)
+        self._remaining = int(length)
+        if self._remaining > self._max_body:
+            raise HttpFailure(
+                "too_large",
+                f"the response announced a {self._remaining}-byte body, over the "
+                f"{self._max_body}-byte limit; it was not read",
+                sent=True,
+            )
+        self._state = _LENGTH if self._remaining else _DONE
+        return self._state != _DONE
+
+    def _take_counted(self) -> bool:
+        if not self._buffer:
+            return False
+        take = self._buffer[: self._remaining]
+        self._append(take)
+        del self._buffer[: len(take)]
+        self._remaining -= len(take)
+        if self._remaining:
+            return False
+        self._state = _DONE if self._state == _LENGTH else _CHUNK_END
+        return True
+
+    def _parse_chunk_line(self) -> bool:
+        end = self._buffer.find(b"\r\n")
+        if end < 0:
+            if len(self._buffer) > MAX_HEAD:
+                raise HttpFailure("protocol", "a chunk-size line is too long", sent=True)
+            return False
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 2]
+        if self._state == _CHUNK_END:
+            if line:
+                raise HttpFailure("protocol", "chunk data overran its size", sent=True)
+            self._state = _CHUNK_SIZE
+        elif self._state == _TRAILER:
+            if not line:
+                self._state = _DONE
+        else:
+            self._start_chunk(line)
+        return True
+
+    def _start_chunk(self, line: bytes) -> None:
+        size_text = line.split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise HttpFailure(
+                "protocol", f"invalid chunk size {size_text[:20]!r}", sent=True
+            ) from None
+        if size < 0:
+            raise HttpFailure("protocol", "negative chunk size", sent=True)
+        if size == 0:
+            self._state = _TRAILER
+            return
+        if len(self.body) + size > self._max_body:
+            raise HttpFailure(
+                "too_large",
+                f"the response body is larger than {self._max_body} bytes; it was not read",
+                sent=True,
+            )
+        self._remaining = size
+        self._state = _CHUNK_DATA
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Target:
+    """Where a request goes, parsed from its URL once."""
+
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Target:
+        """Split an absolute http(s) URL."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise HttpFailure("connect", f"cannot send to {url!r}: not an http(s) URL", sent=False)
+        port = parts.port or (443 if scheme == "https" else 80)
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        return cls(scheme, parts.hostname, port, path)
+
+    @property
+    def host_header(self) -> str:
+        """The Host header SigV4 signed: the port only when it is not the default."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        default = 443 if self.scheme == "https" else 80
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+class _Deadline:
+    """Seconds left until a point on the real monotonic clock."""
+
+    __slots__ = ("at",)
+
+    def __init__(self, seconds: float) -> None:
+        self.at = time.monotonic() + seconds
+
+    def left(self, what: str, *, sent: bool) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise HttpFailure("timeout", f"{what} did not finish in time", sent=sent)
+        return left
+
+
+class _Connection:
+    __slots__ = ("key", "sock")
+
+    def __init__(self, key: tuple[str, str, int], sock: socket.socket) -> None:
+        self.key = key
+        self.sock = sock
+
+    def is_stale(self) -> bool:
+        """An idle connection that is readable was closed (or sent junk): don't reuse it."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) -> socket.socket:
+    """Connect to the first address of ``host`` that answers, by the deadline.
+
+    Each address gets ``connect_timeout`` at most, and all of them together no more than
+    the deadline: a name with several silent addresses cannot multiply the wait.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise HttpFailure("connect", f"could not resolve {host!r}: {exc}", sent=False) from exc
+    last: OSError | None = None
+    for family, kind, proto, _, address in infos:
+        timeout = min(connect_timeout, deadline.left("connecting", sent=False))
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+    if isinstance(last, TimeoutError) and deadline.at <= time.monotonic():
+        raise HttpFailure(
+            "timeout", f"connecting to {host}:{port} did not finish in time", sent=False
+        )
+    kind_ = "timed out connecting" if isinstance(last, TimeoutError) else "could not connect"
+    raise HttpFailure("connect", f"{kind_} to {host}:{port}: {last}", sent=False) from last
+
+
+def _close_idle(idle: dict[tuple[str, str, int], deque[_Connection]]) -> None:
+    for connections in idle.values():
+        while connections:
+            connections.pop().close()
+
+
+def _basic_auth(userinfo: str) -> str:
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
+    return f"Basic {token}"
+
+
+class HttpEngine:
+    """Sends requests over pooled keep-alive connections, each within one deadline.
+
+    Thread-safe: connections are checked out of the pool by one request at a time.
+
+    Args:
+        connect_timeout: Longest time to connect to one address, in seconds.
+        read_timeout: Longest time for a whole answer, once the request is sent.
+        max_pool: Idle connections kept per destination.
+        verify: ``True`` (the default CA bundle), ``False`` or a CA bundle path.
+        proxies: ``{"http": url, "https": url}`` of an HTTP proxy to go through.
+        client_cert: A certificate file, or a (certificate, key) pair, for mutual TLS.
+        max_body: Largest response body accepted, in bytes.
+    """
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        max_pool: int = 10,
+        verify: bool | str = True,
+        proxies: Mapping[str, str] | None = None,
+        client_cert: str | tuple[str, str] | None = None,
+        max_body: int = MAX_BODY,
+    ) -> None:
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_body = max_body
+        self._max_pool = max_pool
+        self._verify = verify
+        self._proxies = dict(proxies or {})
+        self._client_cert = client_cert
+        self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
+        self._lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
+        # A client dropped without close() still closes its idle sockets.
+        weakref.finalize(self, _close_idle, self._idle)
+
+    # --- the pool -------------------------------------------------------------------------
+
+    def _checkout(self, key: tuple[str, str, int]) -> _Connection | None:
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None or not conn.is_stale():
+                return conn
+            conn.close()
+
+    def _checkin(self, conn: _Connection) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(conn.key, deque())
+            if len(idle) < self._max_pool:
+                idle.append(conn)
+                return
+        conn.close()
+
+    def close(self) -> None:
+        """Close every idle connection; later requests open new ones."""
+        with self._lock:
+            _close_idle(self._idle)
+
+    # --- one request ----------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str | bytes],
+        body: bytes | None,
+        *,
+        time_left: float | None,
+    ) -> HttpResponse:
+        """Send one request and read the whole answer, all within ``time_left`` seconds.
+
+        The answer must also complete within ``read_timeout`` of the request being sent
+        (a lost answer is given up on then, and may be retried), and connecting to each
+        address within ``connect_timeout``.
+
+        Raises:
+            HttpFailure: the request could not be completed; ``sent`` says whether it
+                may have reached the server.
+        """
+        target = Target.from_url(url)
+        proxy = self._proxies.get(target.scheme)
+        overall = _Deadline(time_left if time_left is not None else float("inf"))
+        key = (target.scheme, target.host, target.port)
+        conn = self._checkout(key)
+        if conn is None:
+            conn = _Connection(key, self._open(target, proxy, overall))
+        wire = self._serialise(method, target, headers, body, proxy)
+        try:
+            response, reusable = self._exchange(conn.sock, method, wire, overall)
+        except BaseException:
+            conn.close()
+            raise
+        if reusable:
+            self._checkin(conn)
+        else:
+            conn.close()
+        return response
+
+    def _serialise(
+        self,
+        method: str,
+        target: Target,
+        headers: Mapping[str, str | bytes],
+        body: bytes | None,
+        proxy: str | None,
+    ) -> bytes:
+        path = target.path
+        if proxy is not None and target.scheme == "http":
+            path = f"http://{target.host_header}{target.path}"  # absolute form for a proxy
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {target.host_header}"]
+        has_length = False
+        for name, value in headers.items():
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if "\r" in text or "\n" in text or "\r" in name or "\n" in name:
+                raise HttpFailure("connect", f"header {name!r} contains a line break", sent=False)
+            lowered = name.lower()
+            if lowered == "host":
+                continue
+            has_length = has_length or lowered == "content-length"
+            lines.append(f"{name}: {text}")
+        if body and not has_length:
+            lines.append(f"Content-Length: {len(body)}")
+        elif not body and method in ("POST", "PUT") and not has_length:
+            lines.append("Content-Length: 0")
+        if proxy is not None and target.scheme == "http":
+            lines.extend(self._proxy_headers(proxy))
+        lines.append("Accept-Encoding: identity")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+    def _exchange(
+        self, sock: socket.socket, method: str, wire: bytes, overall: _Deadline
+    ) -> tuple[HttpResponse, bool]:
+        try:
+            sock.settimeout(min(self.read_timeout, overall.left("sending the request", sent=False)))
+            sock.sendall(wire)
+        except HttpFailure:
+            raise
+        except TimeoutError as exc:
+            raise HttpFailure(
+                "timeout", "sending the request did not finish in time", sent=True
+            ) from exc
+        except OSError as exc:
+            raise HttpFailure(
+                "lost", f"the connection failed while sending: {exc}", sent=True
+            ) from exc
+        answer = _Deadline(self.read_timeout)
+        if answer.at > overall.at:
+            answer = overall
+        parser = ResponseParser(method, max_body=self.max_body)
+        buffer = bytearray(_RECV)
+        view = memoryview(buffer)
+        while not parser.done:
+            try:
+                sock.settimeout(answer.left("reading the answer", sent=True))
+                count = sock.recv_into(view)
+            except HttpFailure:
+                raise
+            except TimeoutError as exc:
+                raise HttpFailure(
+                    "timeout", "reading the answer did not finish in time", sent=True
+                ) from exc
+            except OSError as exc:
+                raise HttpFailure(
+                    "lost", f"the connection failed while reading: {exc}", sent=True
+                ) from exc
+            if count == 0:
+                parser.feed_eof()
+            else:
+                parser.feed(view[:count].tobytes())
+        return parser.response(), parser.keep_alive
+
+    # --- connections ----------------------------------------------------------------------
+
+    def _open(self, target: Target, proxy: str | None, overall: _Deadline) -> socket.socket:
+        if proxy is None:
+            sock = _connect(target.host, target.port, self.connect_timeout, overall)
+        else:
+            proxy_target = Target.from_url(proxy)
+            sock = _connect(proxy_target.host, proxy_target.port, self.connect_timeout, overall)
+            if target.scheme == "https":
+                self._tunnel(sock, target, proxy, overall)
+        if target.scheme != "https":
+            return sock
+        try:
+            sock.settimeout(
+                min(self.connect_timeout, overall.left("the TLS handshake", sent=False))
+            )
+            return self._tls_context().wrap_socket(sock, server_hostname=target.host)
+        except HttpFailure:
+            sock.close()
+            raise
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise HttpFailure(
+                "tls", f"the server's certificate was refused: {exc}", sent=False
+            ) from exc
+        except (OSError, ssl.SSLError) as exc:
+            sock.close()
+            raise HttpFailure("connect", f"the TLS handshake failed: {exc}", sent=False) from exc
+
+    def _proxy_headers(self, proxy: str) -> list[str]:
+        userinfo = urlsplit(proxy).netloc.rpartition("@")
+        return [f"Proxy-Authorization: {_basic_auth(userinfo[0])}"] if userinfo[1] else []
+
+    def _tunnel(self, sock: socket.socket, target: Target, proxy: str, overall: _Deadline) -> None:
+        """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
+        authority = f"{target.host}:{target.port}"
+        lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}", *self._proxy_headers(proxy)]
+        wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        try:
+            response, _ = self._exchange(sock, "HEAD", wire, overall)
+        except HttpFailure as exc:
+            sock.close()
+            raise HttpFailure(
+                "connect", f"the proxy did not open a tunnel: {exc}", sent=False
+            ) from exc
+        if response.status != 200:  # noqa: PLR2004
+            sock.close()
+            raise HttpFailure(
+                "connect", f"the proxy refused the tunnel with HTTP {response.status}", sent=False
+            )
+
+    def _tls_context(self) -> ssl.SSLContext:
+        with self._lock:
+            if self._tls is None:
+                self._tls = self._make_tls_context()
+            return self._tls
+
+    def _make_tls_context(self) -> ssl.SSLContext:
+        from botocore.httpsession import get_cert_path  # noqa: PLC0415 (only for https)
+
+        if self._verify is False:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            context = ssl.create_default_context(cafile=get_cert_path(self._verify))  # type: ignore[arg-type]  # botocore takes a path too
+        if isinstance(self._client_cert, str):
+            context.load_cert_chain(self._client_cert)
+        elif self._client_cert is not None:
+            context.load_cert_chain(*self._client_cert)
+        return context

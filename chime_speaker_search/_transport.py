@@ -1,0 +1,502 @@
+"""The botocore boundary: everything between validated parameters and wire JSON.
+
+botocore serialises and signs each request; from there the library takes over. A
+``before-send`` hook hands the signed request to the library's own HTTP engine
+(``_http``), which enforces one absolute deadline per request and caps the body; the
+successful body is given back to botocore empty, so botocore does not parse it, and the
+library parses it once, itself. Error responses keep going through botocore's error
+parser. Every failure leaves this module as one of the library's errors:
+
+* an error response → the :class:`~chime_speaker_search.errors.ServiceError` subclass for
+  its code (a 500/502/503/504 without an AWS error type, a proxy's page, is retryable);
+* no answer, a lost connection, a body shorter than announced →
+  :class:`~chime_speaker_search.errors.TransportError`, saying whether the request may
+  have reached the service (``request_sent``);
+* a body too large, not JSON, nested beyond reason, or not HTTP →
+  :class:`~chime_speaker_search.errors.MalformedResponseError`.
+
+The hooks act only inside the library's own calls (a context variable marks them), so
+the botocore client stays usable directly, and a client passed in by the user gets
+the same hooks on its own event system; a library-made client gets them on its own
+event system too, never on a shared session's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import ipaddress
+import json
+import logging
+import math
+import threading
+import warnings
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol, cast
+from urllib.parse import urlsplit
+
+from ._http import HttpEngine, HttpFailure, HttpResponse
+from .errors import (
+    InvalidParameterError,
+    MalformedResponseError,
+    ServiceError,
+    TransportError,
+    Violation,
+    error_class_for_code,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
+
+    import boto3
+    import botocore.config
+    import botocore.session
+    from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
+
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "Transport", "check_endpoint_url", "create_client"]
+
+logger = logging.getLogger("chime_speaker_search")
+
+SERVICE_NAME: Final = "chime-sdk-voice"
+# botocore waits 60 s for a connection by default; a blackholed endpoint should fail
+# sooner when no deadline says otherwise.
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+_GATEWAY_STATUSES: Final = frozenset({500, 502, 503, 504})
+
+
+class _Exchange:
+    """One request in flight: what the hook needs, and what it tells back."""
+
+    __slots__ = ("response", "sender", "time_left")
+
+    def __init__(self, sender: _Sender, time_left: float | None) -> None:
+        self.sender = sender
+        self.time_left = time_left
+        self.response: HttpResponse | None = None
+
+
+# botocore runs its event handlers in the calling thread (or task), so the hook finds
+# the exchange of the call in progress here; outside the library's calls it is None.
+_current: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar(
+    "chime_speaker_search_exchange", default=None
+)
+
+
+class _Body:
+    """The ``raw`` of a botocore ``AWSResponse``: a body already read."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: object) -> list[bytes]:
+        return [self.data]
+
+
+def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's request)
+    """Botocore ``before-send`` hook: send the signed request ourselves, by the deadline."""
+    exchange = _current.get()
+    if exchange is None:
+        return None  # not one of the library's calls: botocore sends it
+    response = exchange.sender(request, exchange.time_left)
+    exchange.response = response
+    from botocore.awsrequest import AWSResponse  # noqa: PLC0415 (loaded with botocore)
+
+    # botocore parses what it is given: nothing for a success (the library reads that
+    # body once, itself), the error body for an error, unless no parser could survive it.
+    given = b"" if response.status < 300 else _survivable(response.body)  # noqa: PLR2004
+    return AWSResponse(request.url, response.status, cast("Any", response.headers), _Body(given))
+
+
+class _Sender(Protocol):
+    def __call__(self, request: Any, time_left: float | None, /) -> HttpResponse: ...  # noqa: ANN401
+
+
+def _engine_sender(engine: HttpEngine) -> _Sender:
+    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
+        body = request.body
+        if isinstance(body, str):
+            body = body.encode()
+        elif body is not None and not isinstance(body, bytes | bytearray):
+            body = body.read()  # pragma: no cover (rest-json bodies are bytes)
+        return engine.request(
+            request.method, request.url, request.headers, body, time_left=time_left
+        )
+
+    return send
+
+
+def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's HTTP session)
+    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
+
+    Deadlines then bound each socket operation only, as in botocore.
+    """
+    from botocore.exceptions import (  # noqa: PLC0415
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+    )
+
+    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401, ARG001
+        try:
+            response = http_session.send(request)
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            raise HttpFailure("connect", str(exc), sent=False) from exc
+        except ReadTimeoutError as exc:
+            raise HttpFailure("timeout", str(exc), sent=True) from exc
+        except ConnectionClosedError as exc:
+            raise HttpFailure("lost", str(exc), sent=True) from exc
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return HttpResponse(response.status_code, headers, response.content)
+
+    return send
+
+
+def _survivable(body: bytes) -> bytes:
+    """An error body botocore's parser can take: deep nesting would crash it."""
+    if body.count(b"[") + body.count(b"{") < 256:  # noqa: PLR2004 (no real error nests so)
+        return body
+    try:
+        json.loads(body)
+    except RecursionError:
+        return b""
+    except ValueError:
+        pass
+    return body
+
+
+def _register_hooks(client: ChimeSDKVoiceClient) -> None:
+    events: Any = client.meta.events
+    # botocore's AliasedEventEmitter resolves service-name aliases on every registration
+    # (~40 us, 2 % of making a client: benchmarks item 4); our event name has no alias,
+    # so register on the emitter underneath when it is there.
+    emitter = getattr(events, "_emitter", events)
+    emitter.register(f"before-send.{SERVICE_NAME}", _send, unique_id="chime_speaker_search.send")
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+@functools.cache
+def _configs() -> tuple[botocore.config.Config, botocore.config.Config]:
+    """(our defaults, what we impose) for clients the library creates.
+
+    Imposed: botocore makes one request per attempt (the RetryPolicy is the retry
+    authority) and skips its parameter validation (the library validates every input
+    more strictly before a call). botocore never mutates a ``Config``.
+    """
+    from botocore.config import Config  # noqa: PLC0415 (botocore is imported when first needed)
+
+    imposed = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"}, parameter_validation=False
+    )
+    defaults = Config(connect_timeout=DEFAULT_CONNECT_TIMEOUT).merge(imposed)
+    return defaults, imposed
+
+
+_session_lock = threading.Lock()
+_default_session: botocore.session.Session | None = None
+
+
+def create_client(
+    session: boto3.Session | botocore.session.Session | None,
+    region_name: str | None,
+    endpoint_url: str | None,
+    config: botocore.config.Config | None,
+) -> ChimeSDKVoiceClient:
+    """Make the botocore client for a ``SpeakerSearchClient``, with our hooks on it."""
+    global _default_session  # noqa: PLW0603 (one lazily made session, like boto3's default)
+    defaults, imposed = _configs()
+    if config is not None and config.retries:  # type: ignore[attr-defined]
+        logger.debug(
+            "Ignoring retries=%r in config: RetryPolicy is the retry authority",
+            config.retries,  # type: ignore[attr-defined]
+        )
+    merged = defaults if config is None else defaults.merge(config).merge(imposed)
+    kwargs: dict[str, Any] = {
+        "region_name": region_name,
+        "endpoint_url": endpoint_url,
+        "config": merged,
+    }
+    # Sessions are not thread-safe for creating clients; the lock serialises it.
+    with _session_lock:
+        if session is None:
+            if _default_session is None:
+                import botocore.session  # noqa: PLC0415
+
+                _default_session = botocore.session.get_session()
+            session = _default_session
+        if hasattr(session, "create_client"):
+            client = session.create_client(SERVICE_NAME, **kwargs)
+        else:
+            client = session.client(SERVICE_NAME, **kwargs)
+    client = cast("ChimeSDKVoiceClient", client)
+    _register_hooks(client)
+    return client
+
+
+def check_endpoint_url(endpoint_url: str | None) -> None:
+    """Refuse endpoints no request could go to; warn about plain http off this machine.
+
+    Raises:
+        InvalidParameterError: not an absolute http(s) URL with a host and a valid port.
+    """
+    if endpoint_url is None:
+        return
+    problem = None
+    try:
+        parts = urlsplit(endpoint_url)
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError as exc:
+        problem = f"must be an http(s) URL ({exc})"
+    else:
+        if parts.scheme not in ("http", "https"):
+            problem = "must start with https:// (or http:// for a local emulator)"
+        elif not parts.hostname:
+            problem = "must name a host"
+        elif port == 0:
+            problem = "must not use port 0"
+    if problem is not None:
+        raise InvalidParameterError(
+            [Violation(parameter="endpoint_url", constraint=problem, value=endpoint_url)]
+        )
+    host = parts.hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost" or host.endswith(".localhost")
+    if parts.scheme == "http" and not loopback:
+        warnings.warn(
+            f"endpoint_url {endpoint_url!r} is plain http to a non-loopback host: task data "
+            "would travel unencrypted. Use https.",
+            stacklevel=4,
+        )
+
+
+def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
+    """An engine with the client's TLS, proxy and timeout settings (None: botocore's own).
+
+    The settings are read from botocore's HTTP session (private attributes, read
+    defensively); a proxy reached over TLS, or proxy TLS settings, are left to botocore.
+    """
+    config = client.meta.config
+    http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    proxy_config = getattr(http, "_proxy_config", None)
+    proxy = None
+    if proxy_config is not None:
+        proxy = proxy_config.proxy_url_for(client.meta.endpoint_url)
+        if (proxy and proxy.startswith("https:")) or getattr(proxy_config, "settings", None):
+            return None
+    cert = getattr(http, "_cert_file", None)
+    key = getattr(http, "_key_file", None)
+    scheme = urlsplit(client.meta.endpoint_url).scheme
+    return HttpEngine(
+        connect_timeout=float(config.connect_timeout or DEFAULT_CONNECT_TIMEOUT),  # type: ignore[attr-defined]
+        read_timeout=float(config.read_timeout or 60),  # type: ignore[attr-defined]
+        max_pool=int(config.max_pool_connections or 10),  # type: ignore[attr-defined]
+        verify=getattr(http, "_verify", True),
+        proxies={scheme: proxy} if proxy else None,
+        client_cert=(cert, key) if cert and key else cert,
+    )
+
+
+# --- the boundary ----------------------------------------------------------------------------
+
+
+class Transport:
+    """Sends one operation's request and returns its JSON, or raises a library error.
+
+    Args:
+        client: The botocore ``chime-sdk-voice`` client that serialises and signs.
+        owns_client: Whether closing the transport closes the client (one we made).
+        now: The current time (for a ``Retry-After`` given as an HTTP-date).
+    """
+
+    def __init__(
+        self,
+        client: ChimeSDKVoiceClient,
+        *,
+        owns_client: bool,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self._owns_client = owns_client
+        if not owns_client:
+            _register_hooks(client)  # a client made by the caller has none of ours
+        self._engine = _engine_for(client)
+        self._sender = (
+            _engine_sender(self._engine)
+            if self._engine is not None
+            else _botocore_sender(client._endpoint.http_session)  # type: ignore[attr-defined]  # noqa: SLF001
+        )
+        self._now = now
+        self._methods: dict[str, Any] = {}
+
+    @property
+    def endpoint_url(self) -> str:
+        """The endpoint requests go to."""
+        return self.client.meta.endpoint_url
+
+    def send(
+        self, operation_name: str, params: Mapping[str, Any], *, time_left: float | None
+    ) -> Mapping[str, Any]:
+        """Make one request; return the response's JSON object (``{}`` for no body).
+
+        Args:
+            operation_name: e.g. ``"GetSpeakerSearchTask"``.
+            params: The validated parameters, by wire name.
+            time_left: Seconds the whole request (connect, send, answer) may take, or
+                ``None`` for the client's own connect and read timeouts alone.
+
+        Raises:
+            ServiceError: the service answered with an error.
+            TransportError: no complete answer (``request_sent`` says if it may have arrived).
+            MalformedResponseError: the answer is not a JSON object the model allows.
+        """
+        from botocore.exceptions import ClientError  # noqa: PLC0415
+
+        method = self._method(operation_name)
+        exchange = _Exchange(self._sender, time_left)
+        token = _current.set(exchange)
+        try:
+            parsed = method(**params)
+        except ClientError as exc:
+            raise self._service_error(exc, operation_name, exchange.response, self._now()) from exc
+        except HttpFailure as exc:
+            raise self._failure(exc, operation_name) from exc
+        finally:
+            _current.reset(token)
+        if exchange.response is None:
+            # Something answered before the request was sent (botocore's Stubber):
+            # botocore parsed that answer itself.
+            return {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+        return _json_object(exchange.response.body, operation_name)
+
+    def _method(self, operation_name: str) -> Any:  # noqa: ANN401 (botocore's bound method)
+        method = self._methods.get(operation_name)
+        if method is None:
+            from botocore import xform_name  # noqa: PLC0415
+
+            method = getattr(self.client, xform_name(operation_name))
+            self._methods[operation_name] = method
+        return method
+
+    def _failure(self, exc: HttpFailure, operation_name: str) -> Exception:
+        where = self.endpoint_url
+        if exc.kind in ("too_large", "protocol"):
+            return MalformedResponseError(
+                f"{operation_name}: the answer from {where} is unusable: {exc}. A proxy or "
+                "something other than the service may be answering.",
+                field="(response)",
+            )
+        if not exc.sent:
+            what = f"could not reach {where}: {exc}"
+        elif exc.kind == "timeout":
+            what = (
+                f"got no answer in time from {where} ({exc}: bounded by the read timeout "
+                "or the time left of the deadline); the request may have reached the service"
+            )
+        else:
+            what = f"lost the answer from {where} ({exc}); the request may have reached the service"
+        error = TransportError(
+            f"{operation_name} {what}. Check the network and the endpoint URL",
+            operation_name=operation_name,
+            request_sent=exc.sent,
+        )
+        error.retryable = exc.kind != "tls"
+        return error
+
+    @staticmethod
+    def _service_error(
+        exc: Exception, operation_name: str, response: HttpResponse | None, now: datetime
+    ) -> ServiceError:
+        """Map botocore's ``ClientError`` to the library's exception for its code."""
+        parsed: Mapping[str, Any] = getattr(exc, "response", None) or {}
+        error = parsed.get("Error") or {}
+        meta = parsed.get("ResponseMetadata") or {}
+        headers: Mapping[str, str] = response.headers if response is not None else {}
+        status = response.status if response is not None else meta.get("HTTPStatusCode")
+        code = str(error.get("Code") or "")
+        # A 5xx page from a proxy or load balancer names no AWS error: botocore then
+        # reports the status as the code. Such a failure is transient; retry it.
+        gateway = (
+            status in _GATEWAY_STATUSES
+            and "x-amzn-errortype" not in headers
+            and code in ("", str(status))
+        )
+        cls = ServiceError if gateway else error_class_for_code(code or "UnknownError")
+        result = cls(
+            str(error.get("Message") or ""),
+            code=code or f"HTTP{status}",
+            http_status=status,
+            request_id=meta.get("RequestId") or headers.get("x-amzn-requestid"),
+            operation_name=operation_name,
+            retry_after=retry_after(headers, now),
+        )
+        if gateway:
+            result.retryable = True
+        return result
+
+    def close(self) -> None:
+        """Close idle connections, and the botocore client if the library made it."""
+        if self._engine is not None:
+            self._engine.close()
+        if self._owns_client:
+            self.client.close()
+
+
+def _json_object(body: bytes, operation_name: str) -> Mapping[str, Any]:
+    """The response's JSON object; an empty body (e.g. a 204) is an empty object."""
+    if not body:
+        return {}
+    try:
+        document = json.loads(body)
+    except RecursionError as exc:
+        raise MalformedResponseError(
+            f"{operation_name} returned JSON nested too deeply to read. The service or a "
+            "proxy in between sent something unexpected.",
+            field="(response)",
+        ) from exc
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise MalformedResponseError(
+            f"{operation_name} returned a body that is not JSON ({exc}). The service or a "
+            "proxy in between sent something unexpected.",
+            field="(response)",
+        ) from exc
+    if not isinstance(document, dict):
+        raise MalformedResponseError(
+            f"{operation_name} returned JSON that is not an object.", field="(response)"
+        )
+    return document
+
+
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds from ``Retry-After`` (seconds or HTTP-date) or ``x-amz-retry-after``.
+
+    Args:
+        headers: The response headers, lower-case names.
+        now: The current time, for an HTTP-date (the client's clock).
+    """
+    for name in ("retry-after", "x-amz-retry-after"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(seconds):
+                return max(0.0, seconds)
+            continue
+        try:  # an HTTP-date
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if when.tzinfo is None or now is None:
+            continue
+        return max(0.0, (when - now).total_seconds())
+    return None
