@@ -93,13 +93,31 @@ def test_not_found_with_stderr_closed_still_exits_4(world: World) -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--endpoint-url", "notaurl"], "--endpoint-url 'notaurl' is not an http:// or https://"),
-        (["--endpoint-url", "http://[::1"], "--endpoint-url 'http://[::1' is not a valid URL"),
+        (
+            ["--endpoint-url", "notaurl"],
+            (
+                "--endpoint-url must start with https:// (or http:// for a local emulator), "
+                "got 'notaurl'"
+            ),
+        ),
+        (
+            ["--endpoint-url", "http://[::1"],
+            "--endpoint-url must be an http(s) URL (Invalid IPv6 URL), got 'http://[::1'",
+        ),
         (
             ["--endpoint-url", "http://127.0.0.1:99999"],
-            "--endpoint-url 'http://127.0.0.1:99999' is not a valid URL: Port out of range",
+            (
+                "--endpoint-url must be an http(s) URL (Port out of range 0-65535), "
+                "got 'http://127.0.0.1:99999'"
+            ),
         ),
-        (["--endpoint-url", "ftp://127.0.0.1:21"], "--endpoint-url 'ftp://127.0.0.1:21' is not"),
+        (
+            ["--endpoint-url", "ftp://127.0.0.1:21"],
+            (
+                "--endpoint-url must start with https:// (or http:// for a local emulator), "
+                "got 'ftp://127.0.0.1:21'"
+            ),
+        ),
         (["--region", "us east 1"], "Provided region_name 'us east 1' doesn't match"),
     ],
 )
@@ -131,8 +149,8 @@ def test_an_ftp_endpoint_from_the_environment_is_rejected_not_retried(
     result = run("get", *world.task_args("t"))
     assert result.code == 2
     assert result.err == (
-        f"error: the endpoint URL 'ftp://127.0.0.1:{port}' is not an http:// or https:// URL "
-        "with a host, such as https://voice-chime.us-east-1.amazonaws.com\n"
+        "error: the endpoint URL (AWS configuration) must start with https:// (or http:// for "
+        f"a local emulator), got 'ftp://127.0.0.1:{port}'\n"
     )
     assert world.service.requests == []
 

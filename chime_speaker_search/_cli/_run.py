@@ -7,13 +7,14 @@ import errno
 import io
 import os
 import shlex
+import warnings
 from typing import TYPE_CHECKING, TextIO
-from urllib.parse import urlsplit
 
 from chime_speaker_search._client import SpeakerSearchClient
 from chime_speaker_search._retry import RetryPolicy
+from chime_speaker_search._transport import check_endpoint_url as check_client_endpoint_url
 from chime_speaker_search._wait import PollPolicy
-from chime_speaker_search.errors import SpeakerSearchError
+from chime_speaker_search.errors import InvalidParameterError, SpeakerSearchError
 
 from ._console import isatty
 from ._exit import ConfigurationError, OutputError, UsageError, describe
@@ -31,31 +32,24 @@ if TYPE_CHECKING:
 
 __all__ = ["Invocation", "check_endpoint_url"]
 
-_SCHEMES = ("http", "https")
-
 
 def check_endpoint_url(url: str, *, source: str) -> None:
-    """Reject an endpoint botocore could not use, before any client is made.
+    """Reject an endpoint no request could go to, naming where it came from.
 
-    botocore raises bare ``ValueError``\\ s for some (no scheme, a bad port, a broken
-    IPv6 literal) and, for a scheme other than http(s), fails each request as a
-    connection error, which would be retried as if the network were down.
+    The client checks the ``endpoint_url`` it is given; an endpoint from
+    ``AWS_ENDPOINT_URL`` or a config file it does not, and a request to, say, an
+    ``ftp://`` one would fail as a connection error, retried as if the network were down.
 
     Raises:
         ConfigurationError: The URL is not an http(s) URL with a host and a valid port.
     """
     try:
-        parts = urlsplit(url)
-        port = parts.port  # raises for a port that is not a number or out of range
-    except ValueError as error:
-        raise ConfigurationError(f"{source} {url!r} is not a valid URL: {error}") from None
-    if parts.scheme.lower() not in _SCHEMES or not parts.hostname:
-        raise ConfigurationError(
-            f"{source} {url!r} is not an http:// or https:// URL with a host, "
-            "such as https://voice-chime.us-east-1.amazonaws.com"
-        )
-    if port == 0:
-        raise ConfigurationError(f"{source} {url!r} has port 0, which cannot be connected to")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the client itself warns about plain http
+            check_client_endpoint_url(url)
+    except InvalidParameterError as error:
+        (violation,) = error.violations
+        raise ConfigurationError(f"{source} {violation.constraint}, got {url!r}") from None
 
 
 class _ClosedStream(io.StringIO):
@@ -145,7 +139,7 @@ class Invocation:
             raise ConfigurationError(describe(error)) from error
         try:
             # An endpoint can also come from AWS_ENDPOINT_URL or a config file.
-            check_endpoint_url(client.endpoint_url, source="the endpoint URL")
+            check_endpoint_url(client.endpoint_url, source="the endpoint URL (AWS configuration)")
         except ConfigurationError:
             client.close()
             raise
