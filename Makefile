@@ -34,7 +34,7 @@ lint: $(DEV)  ## ruff check + ruff format --check
 	$(BIN)/ruff format --check .
 
 typecheck: $(DEV)  ## mypy --strict on the package and tests; pyright on the typing tests
-	$(BIN)/mypy --strict chime_speaker_search tests benchmarks/demo_setup.py .ci/dist_check.py .ci/release_check.py
+	$(BIN)/mypy --strict chime_speaker_search tests .ci/dist_check.py .ci/release_check.py
 	$(BIN)/basedpyright --project pyproject.toml --pythonpath $(BIN)/python --level error
 
 docs: $(DEV)  ## Build the documentation site (warnings are errors) into docs/_build/html
