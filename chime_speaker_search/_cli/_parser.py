@@ -31,7 +31,7 @@ __all__ = [
 
 DEFAULT_TIMEOUT: Final = 300.0
 DEFAULT_POLL: Final = PollPolicy()
-DEMO_TIME_SCALE: Final = 10.0  # the demo's 21 emulated seconds pass in about 2 real ones
+DEMO_TIME_SCALE: Final = 20.0  # the demo's 21 emulated seconds pass in about 1 real one
 # Not 4566 (LocalStack's edge port, and 4510-4559 its service ports), 5000 (moto server),
 # 8000 (DynamoDB Local), 9324 (ElasticMQ), 9000 (MinIO), 3000-3003 (SAM CLI,
 # serverless-offline) or 4567-4599 (LocalStack's old per-service ports, kinesalite,
