@@ -174,3 +174,6 @@ def testing_types(clock: ManualClock) -> None:
         assert_type(service.add_voice_connector(), str)
         assert_type(service.add_call("vc", caller="alice"), str)
         assert_type(service.tasks[""], SpeakerSearchTask)
+        assert_type(service.client(), SpeakerSearchClient)
+        assert_type(service.client(retry=RetryPolicy.disabled(), clock=clock), SpeakerSearchClient)
+        service.client(region_name="eu-west-1")  # type: ignore[call-arg]
