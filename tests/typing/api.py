@@ -7,6 +7,7 @@ an ignore that is no longer needed, so a loosened signature fails the check).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,3 +178,9 @@ def testing_types(clock: ManualClock) -> None:
         assert_type(service.client(), SpeakerSearchClient)
         assert_type(service.client(retry=RetryPolicy.disabled(), clock=clock), SpeakerSearchClient)
         service.client(region_name="eu-west-1")  # type: ignore[call-arg]
+        domain = service.add_voice_profile_domain(name="support", kms_key_arn="arn:aws:kms:k")
+        assert_type(domain, str)
+        assert_type(service.voice_profiles[""], Mapping[str, Any])
+        assert_type(service.requests[0].operation, str | None)
+    LocalSpeakerSearchService(credentials={"AKID": "secret"}, request_log_size=10)
+    LocalSpeakerSearchService(max_body_bytes="1")  # type: ignore[arg-type]
