@@ -99,3 +99,18 @@ def test_offline_session_signs_raw_boto3_with_nothing_configured(nothing_configu
         )
         raw.close()
     assert started["SpeakerSearchTask"]["SpeakerSearchTaskStatus"] == "IN_QUEUE"
+
+
+def test_client_signs_with_the_services_credentials_when_it_checks_them() -> None:
+    with LocalSpeakerSearchService(
+        clock=ManualClock(), credentials={"AKIDCHECKED": "the-secret"}
+    ) as service:
+        seed = seed_demo(service)
+        with service.client() as client:
+            task = client.start_speaker_search_task(
+                voice_connector_id=seed.voice_connector_id,
+                transaction_id=seed.succeeding_transaction_id,
+                voice_profile_domain_id=seed.voice_profile_domain_id,
+            )
+        assert task.speaker_search_task_status.value == "IN_QUEUE"
+        assert "Credential=AKIDCHECKED/" in service.requests[-1].headers["authorization"]
