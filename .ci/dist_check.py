@@ -48,6 +48,8 @@ SDIST_NEEDS = (
     "benchmarks/run.py",
     "benchmarks/RESULTS.md",
     "benchmarks/demo_setup.py",
+    ".ci/dist_check.py",
+    ".ci/release_check.py",
 )
 WHEEL_NEEDS = ("chime_speaker_search/py.typed", "chime_speaker_search/_cli/_main.py")
 # The tests that use files beside the package: the ones an incomplete sdist breaks.
