@@ -37,7 +37,7 @@ from chime_speaker_search import (
     TransportError,
     WaitTimeoutError,
 )
-from tests.conftest import DUMMY_SECRET, DUMMY_SESSION_TOKEN
+from tests.conftest import DUMMY_SECRET, DUMMY_SESSION_TOKEN, RELIABILITY
 from tests.hostile import (
     TASK,
     Behaviour,
@@ -99,8 +99,22 @@ def manual(server: HostileServer, clock: ManualClock) -> Iterator[SpeakerSearchC
         yield made
 
 
+_TIMED: list[float] = []
+
+
 def took(started: float) -> float:
-    return time.monotonic() - started
+    """Seconds since ``started``; also reported under "reliability figures"."""
+    elapsed = time.monotonic() - started
+    _TIMED.append(elapsed)
+    return elapsed
+
+
+@pytest.fixture(autouse=True)
+def _report_timing(request: pytest.FixtureRequest) -> Iterator[None]:
+    _TIMED.clear()
+    yield
+    if _TIMED:
+        RELIABILITY[f"hostile: {request.node.name}"] = f"returned after {max(_TIMED):.2f}s"
 
 
 SLOW = [
