@@ -782,3 +782,9 @@ def test_wait_on_an_unreachable_endpoint_exits_5_with_the_cause() -> None:
     assert result.code == 5
     assert "could not reach" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_docs_list_the_exit_codes_help_lists() -> None:
+    shown = re.findall(r"^  (\d+) ", run("--help").out.split("exit codes:")[1], re.MULTILINE)
+    documented = re.findall(r"^\| (\d+) \|", (REPO / "docs" / "cli.md").read_text(), re.MULTILINE)
+    assert documented == shown
