@@ -85,6 +85,18 @@ class World:
             task_id,
         ]
 
+    def resume_argv(self, task_id: str) -> list[str]:
+        """The command the CLI prints to resume waiting for a task of this world."""
+        return [
+            "chime-speaker-search",
+            "--region",
+            "us-east-1",
+            "--endpoint-url",
+            self.service.endpoint_url,
+            "wait",
+            *self.task_args(task_id),
+        ]
+
     def start_args(self, transaction_id: str | None = None) -> list[str]:
         return [
             "--voice-connector-id",

@@ -425,15 +425,7 @@ def test_wait_timeout_exits_3_and_says_how_to_keep_waiting(world: World) -> None
     assert result.out == ""
     assert f"error: speaker search task {task_id} was still IN_QUEUE after" in result.err
     resume = result.err.split("keep waiting with: ")[1].strip()
-    assert shlex.split(resume) == [
-        "chime-speaker-search",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        world.service.endpoint_url,
-        "wait",
-        *world.task_args(task_id),
-    ]
+    assert shlex.split(resume) == world.resume_argv(task_id)
 
 
 def test_start_wait_timeout_exits_3(world: World) -> None:
@@ -745,15 +737,7 @@ def test_subprocess_sigint_during_wait_exits_130_and_prints_the_resume_command(
     assert "Traceback" not in err
     assert f"interrupted: speaker search task {task_id} is still running" in err
     resume = shlex.split(err.splitlines()[-1])
-    assert resume == [
-        "chime-speaker-search",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        world.service.endpoint_url,
-        "wait",
-        *world.task_args(task_id),
-    ]
+    assert resume == world.resume_argv(task_id)
 
 
 def test_wait_on_an_unreachable_endpoint_exits_5_with_the_cause() -> None:

@@ -210,15 +210,7 @@ def test_a_signal_during_a_wait_prints_the_resume_command(
     assert "Traceback" not in err
     (task_id,) = world.service.tasks
     assert f"interrupted: speaker search task {task_id} is still running" in err
-    assert shlex.split(err.splitlines()[-1]) == [
-        "chime-speaker-search",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        world.service.endpoint_url,
-        "wait",
-        *world.task_args(task_id),
-    ]
+    assert shlex.split(err.splitlines()[-1]) == world.resume_argv(task_id)
 
 
 # Presses Ctrl-C (a real SIGINT) the moment the package starts importing its converter:
