@@ -12,7 +12,9 @@ For pytest, add this to a ``conftest.py``::
 and request the ``speaker_search_service`` (a running emulator) and
 ``speaker_search_client`` (a ``SpeakerSearchClient`` pointed at it) fixtures, or
 ``async_speaker_search_client`` (an ``AsyncSpeakerSearchClient``: plain
-``asyncio.run`` in a test works, no pytest plugin needed).
+``asyncio.run`` in a test works, no pytest plugin needed). Outside pytest,
+``service.client()`` gives a ready client that needs no AWS credentials or
+configuration, and ``service.async_client()`` an async one.
 
 PYTEST_DONT_REWRITE: this package has no assertions for pytest to rewrite; the
 marker lets ``pytest_plugins`` name it even when it was imported first (e.g. by a
@@ -28,6 +30,7 @@ from chime_speaker_search._clock import ManualClock
 from ._clock import ScaledClock
 from ._demo import DemoSeed, aws_cli_examples, seed_demo
 from ._service import LocalSpeakerSearchService
+from ._session import offline_session
 from ._wire import RecordedRequest
 
 # pytest is a test-time tool, not a runtime dependency, so the fixtures (which need
@@ -46,5 +49,6 @@ __all__ = [
     "RecordedRequest",
     "ScaledClock",
     "aws_cli_examples",
+    "offline_session",
     "seed_demo",
 ]

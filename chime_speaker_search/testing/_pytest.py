@@ -11,10 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from chime_speaker_search._clock import AsyncClock, ManualClock
+from chime_speaker_search._clock import ManualClock
 
 from ._service import LocalSpeakerSearchService
-from ._session import offline_session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -47,15 +46,7 @@ def speaker_search_client(
     at once while the task goes through its whole life, and retry backoffs take no
     real time. It ignores the environment's AWS profiles and credentials.
     """
-    from chime_speaker_search._client import SpeakerSearchClient  # noqa: PLC0415 (avoid a cycle at import)
-
-    client = SpeakerSearchClient(
-        region_name=speaker_search_service.region_name,
-        endpoint_url=speaker_search_service.endpoint_url,
-        session=offline_session(),
-        clock=speaker_search_service.clock,
-    )
-    with client:
+    with speaker_search_service.client() as client:
         yield client
 
 
@@ -71,17 +62,7 @@ def async_speaker_search_client(
     tests of whichever plugin you use). It may be used by several ``asyncio.run``
     calls in turn, and is closed after the test.
     """
-    from chime_speaker_search._aio_client import AsyncSpeakerSearchClient  # noqa: PLC0415 (asyncio only when asked for)
-
-    clock = speaker_search_service.clock
-    if not isinstance(clock, AsyncClock):
-        raise TypeError(f"the service's clock {clock!r} has no sleep_async() for an async client")
-    client = AsyncSpeakerSearchClient(
-        region_name=speaker_search_service.region_name,
-        endpoint_url=speaker_search_service.endpoint_url,
-        session=offline_session(),
-        clock=clock,
-    )
+    client = speaker_search_service.async_client()
     yield client
     # close() never suspends: run it without an event loop, so that teardown works
     # whether or not a loop is running in this thread.
