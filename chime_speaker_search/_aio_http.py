@@ -12,17 +12,23 @@ engine does). Not the loop's default executor: ``asyncio.run`` joins that execut
 threads on exit, so a hanging lookup would hold the program. An IP address is used as
 it is.
 
-The connections are the library's own non-blocking sockets, driven with the loop's
-``sock_*`` methods (selector, proactor and uvloop loops all have them), with TLS done
-in memory (:class:`ssl.SSLObject` over two :class:`ssl.MemoryBIO`, as asyncio's own TLS
-does). Asyncio transports would tie each pooled connection to the loop that opened it
-and leave it to a warning when that loop is closed; plain sockets belong to no loop, so
-a client used under successive ``asyncio.run`` calls (a Lambda handler, a script)
-reuses its connections instead of leaking them.
+The connections are the library's own non-blocking sockets, with TLS done in memory
+(:class:`ssl.SSLObject` over two :class:`ssl.MemoryBIO`, as asyncio's own TLS does).
+Asyncio transports would tie each pooled connection to the loop that opened it and
+leave it to a warning when that loop is closed; plain sockets belong to no loop, so a
+client used under successive ``asyncio.run`` calls (a Lambda handler, a script) reuses
+its connections instead of leaking them.
 
-Cancellation: every wait is an ordinary ``await``, so cancelling the calling task takes
-effect at once. A connection with a request in flight is then closed, never pooled:
-its answer could otherwise be read as the next request's. At most ``max_pool``
+Cancellation: every wait is one future of this module's own (a socket ready to read or
+write, by ``loop.add_reader``/``add_writer`` with a timer for the deadline; a free
+connection; a name looked up), awaited directly, so cancelling the calling task takes
+effect at once and is never lost. Not ``asyncio.wait_for``: before Python 3.12 it
+returns the result, and drops the cancellation, when the awaited operation finishes in
+the same loop iteration as the cancel, which on loopback is four cancellations in ten.
+Where a loop has no ``add_reader`` (the proactor loop on Windows), the loop's
+``sock_*`` methods under ``wait_for`` are used instead, with that caveat before 3.12. A
+connection with a request in flight is closed when its request is cancelled, never
+pooled: its answer could otherwise be read as the next request's. At most ``max_pool``
 connections are in use at once on one loop (botocore's ``max_pool_connections``, as
 aiobotocore uses it too); further requests queue for one within their own deadline.
 The async transport queues before botocore signs a request, so a request is signed
@@ -33,8 +39,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import ipaddress
 import math
+import os
 import select
 import socket
 import ssl
@@ -57,8 +65,89 @@ _T = TypeVar("_T")
 _Key = tuple[str, str, int]
 
 
+_PROACTOR: Final[Any] = getattr(asyncio, "ProactorEventLoop", None)
+_IN_PROGRESS: Final = frozenset({errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN})
+# What a waiter's future is settled with: the awaited thing happened, or the deadline.
+_READY: Final = True
+_LATE: Final = False
+
+
+def _settle(future: asyncio.Future[Any], outcome: object) -> None:
+    """Give ``future`` its outcome, unless it has one (or its waiter gave up)."""
+    if future.done():
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+def _has_readiness(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the loop can watch a socket (not the proactor loop on Windows)."""
+    return _PROACTOR is None or not isinstance(loop, _PROACTOR)
+
+
+async def _ready(sock: socket.socket, *, write: bool, at: float) -> None:
+    """Wait until ``sock`` can be read (or written), by loop time ``at``.
+
+    One future, awaited directly: a cancellation always reaches the caller.
+
+    Raises:
+        TimeoutError: ``at`` came first.
+    """
+    loop = asyncio.get_running_loop()
+    if at <= loop.time():
+        raise TimeoutError
+    waiter: asyncio.Future[bool] = loop.create_future()
+    fd = sock.fileno()
+    if write:
+        loop.add_writer(fd, _settle, waiter, _READY)
+    else:
+        loop.add_reader(fd, _settle, waiter, _READY)
+    timer = None if at == math.inf else loop.call_at(at, _settle, waiter, _LATE)
+    try:
+        ready = await waiter
+    finally:
+        if write:
+            loop.remove_writer(fd)
+        else:
+            loop.remove_reader(fd)
+        if timer is not None:
+            timer.cancel()
+    if not ready:
+        raise TimeoutError
+
+
+async def _arrival(future: asyncio.Future[_T], at: float) -> _T:
+    """``future``'s result, by loop time ``at`` (``TimeoutError`` then, ``future`` cancelled)."""
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[bool] = loop.create_future()
+
+    def done(_: object) -> None:
+        _settle(waiter, _READY)
+
+    future.add_done_callback(done)
+    timer = None if at == math.inf else loop.call_at(at, _settle, waiter, _LATE)
+    try:
+        await waiter
+    except BaseException:
+        future.cancel()
+        raise
+    finally:
+        future.remove_done_callback(done)
+        if timer is not None:
+            timer.cancel()
+    if not future.done():
+        future.cancel()
+        raise TimeoutError
+    return future.result()
+
+
 async def _within(at: float, start: Callable[..., Awaitable[_T]], *args: object) -> _T:
-    """``await start(*args)``, given up with ``TimeoutError`` at loop time ``at``."""
+    """``await start(*args)`` under ``wait_for``, given up with ``TimeoutError`` at ``at``.
+
+    Only for loops without :func:`_ready` (see the module docstring).
+    """
     if at == math.inf:
         return await start(*args)
     left = at - asyncio.get_running_loop().time()
@@ -68,6 +157,94 @@ async def _within(at: float, start: Callable[..., Awaitable[_T]], *args: object)
         return await asyncio.wait_for(start(*args), left)
     except asyncio.TimeoutError:  # not the builtin TimeoutError before Python 3.11
         raise TimeoutError from None
+
+
+async def _recv(sock: socket.socket, at: float) -> bytes:
+    """Some bytes from ``sock`` (``b""`` at its end), by loop time ``at``."""
+    loop = asyncio.get_running_loop()
+    if not _has_readiness(loop):  # Windows' proactor loop
+        return await _within(at, loop.sock_recv, sock, _RECV)
+    while True:
+        try:
+            return sock.recv(_RECV)
+        except (BlockingIOError, InterruptedError):
+            pass
+        await _ready(sock, write=False, at=at)
+
+
+async def _sendall(sock: socket.socket, data: bytes, at: float) -> None:
+    """Send all of ``data`` on ``sock``, by loop time ``at``."""
+    loop = asyncio.get_running_loop()
+    if not _has_readiness(loop):  # Windows' proactor loop
+        await _within(at, loop.sock_sendall, sock, data)
+        return
+    view = memoryview(data)
+    while view:
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            view = view[sock.send(view) :]
+        if view:
+            await _ready(sock, write=True, at=at)
+
+
+async def _sock_connect(sock: socket.socket, address: Any, at: float) -> None:  # noqa: ANN401 (an address of any family)
+    """Connect the non-blocking ``sock`` to ``address``, by loop time ``at``."""
+    loop = asyncio.get_running_loop()
+    if not _has_readiness(loop):  # Windows' proactor loop
+        await _within(at, loop.sock_connect, sock, address)
+        return
+    error = sock.connect_ex(address)
+    if error in _IN_PROGRESS:
+        await _ready(sock, write=True, at=at)
+        error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, os.strerror(error))
+
+
+class _Slots:
+    """At most ``size`` connections in use on one loop; the others queue, first come first served.
+
+    ``asyncio.Semaphore`` under a timeout would need ``wait_for`` (see the module
+    docstring); here the deadline is a timer on the waiter's own future.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[bool]] = deque()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request would have to queue."""
+        return self._free <= 0
+
+    async def acquire(self, at: float) -> None:
+        """Take a connection slot by loop time ``at`` (``TimeoutError`` then)."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = None if at == math.inf else loop.call_at(at, _settle, waiter, _LATE)
+        try:
+            granted = await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.result():
+                self.release()  # granted just as it was cancelled: pass the slot on
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        if not granted:
+            raise TimeoutError
+
+    def release(self) -> None:
+        """Give the slot to the first waiter still waiting, or free it."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(True)
+                return
+        self._free += 1
 
 
 class _Tls:
@@ -94,10 +271,10 @@ class _Link:
 
     async def _send_raw(self, data: bytes, at: float) -> None:
         if data:
-            await _within(at, asyncio.get_running_loop().sock_sendall, self.sock, data)
+            await _sendall(self.sock, data, at)
 
     async def _recv_raw(self, at: float) -> bytes:
-        return await _within(at, asyncio.get_running_loop().sock_recv, self.sock, _RECV)
+        return await _recv(self.sock, at)
 
     async def start_tls(self, context: ssl.SSLContext, host: str, at: float) -> None:
         """Do the TLS handshake by loop time ``at``."""
@@ -176,15 +353,6 @@ class _Link:
             self.sock.close()
 
 
-def _settle(future: asyncio.Future[list[Any]], outcome: list[Any] | BaseException) -> None:
-    if future.done():
-        return  # the request stopped waiting
-    if isinstance(outcome, BaseException):
-        future.set_exception(outcome)
-    else:
-        future.set_result(outcome)
-
-
 def _close_idle(idle: dict[_Key, deque[_Link]]) -> None:
     for links in idle.values():
         while links:
@@ -207,7 +375,7 @@ class AsyncHttpEngine:
         self._idle: dict[_Key, deque[_Link]] = {}
         self._lock = threading.Lock()
         self._generation = 0
-        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Slots] = (
             weakref.WeakKeyDictionary()
         )
         # An engine dropped without close() still closes its idle sockets.
@@ -242,10 +410,10 @@ class AsyncHttpEngine:
             self._generation += 1
             _close_idle(self._idle)
 
-    def _slots_for(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+    def _slots_for(self, loop: asyncio.AbstractEventLoop) -> _Slots:
         slots = self._slots.get(loop)
         if slots is None:
-            slots = self._slots[loop] = asyncio.Semaphore(self._settings.max_pool)
+            slots = self._slots[loop] = _Slots(self._settings.max_pool)
         return slots
 
     # --- one request ----------------------------------------------------------------------
@@ -263,15 +431,12 @@ class AsyncHttpEngine:
             HttpFailure: no connection was free by the deadline (nothing was sent).
         """
         slots = self._slots_for(asyncio.get_running_loop())
-        if slots.locked():
-            try:
-                await _within(deadline, slots.acquire)
-            except TimeoutError:
-                raise HttpFailure(
-                    "timeout", "waiting for a free connection did not finish in time", sent=False
-                ) from None
-        else:
-            await slots.acquire()  # free: returns at once, without suspending
+        try:
+            await slots.acquire(deadline)
+        except TimeoutError:
+            raise HttpFailure(
+                "timeout", "waiting for a free connection did not finish in time", sent=False
+            ) from None
         try:
             yield
         finally:
@@ -380,11 +545,8 @@ class AsyncHttpEngine:
             sock = socket.socket(family, kind, proto)
             try:
                 sock.setblocking(False)  # noqa: FBT003 (the stdlib's signature)
-                await _within(
-                    min(now + self._settings.connect_timeout, overall),
-                    loop.sock_connect,
-                    sock,
-                    address,
+                await _sock_connect(
+                    sock, address, min(now + self._settings.connect_timeout, overall)
                 )
             except OSError as exc:  # TimeoutError included
                 sock.close()
@@ -424,7 +586,7 @@ class AsyncHttpEngine:
         threading.Thread(target=look_up, name="chime-speaker-search-resolve", daemon=True).start()
         connect_timeout = self._settings.connect_timeout
         try:
-            return await _within(min(loop.time() + connect_timeout, overall), lambda: found)
+            return await _arrival(found, min(loop.time() + connect_timeout, overall))
         except TimeoutError:
             if overall <= loop.time():
                 raise HttpFailure(
