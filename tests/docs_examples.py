@@ -14,6 +14,7 @@ blocks and prints one JSON object: each page's outcome.
 from __future__ import annotations
 
 import ast
+import asyncio
 import builtins
 import contextlib
 import inspect
@@ -111,8 +112,16 @@ def _call_page_tests(namespace: dict[str, Any]) -> None:
             service.client() as client,
             contextlib.redirect_stdout(io.StringIO()),
         ):
-            fixtures = {"speaker_search_service": service, "speaker_search_client": client}
-            value(**{arg: fixtures[arg] for arg in inspect.signature(value).parameters})
+            async_client = service.async_client()
+            fixtures = {
+                "speaker_search_service": service,
+                "speaker_search_client": client,
+                "async_speaker_search_client": async_client,
+            }
+            try:
+                value(**{arg: fixtures[arg] for arg in inspect.signature(value).parameters})
+            finally:
+                asyncio.run(async_client.close())
 
 
 def run_offline(page: Path) -> dict[str, Any]:
