@@ -11,6 +11,7 @@ import gc
 import os
 import socket
 import ssl
+import struct
 import threading
 import time
 import warnings
@@ -738,8 +739,12 @@ def test_a_trickling_proxy_is_bounded_by_the_deadline(
 def test_tls_without_verification(
     engines: Callable[..., HttpEngine], certificate: tuple[str, str]
 ) -> None:
-    with RawServer(keep_alive(b"ok"), tls=tls_server_context(certificate)) as origin:
-        assert get(engines(verify=False), origin.url).body == b"ok"
+    engine = engines(verify=False)
+    closing = once(answer(body=b"ok", headers=(("Connection", "close"),)))
+    with RawServer(closing, tls=tls_server_context(certificate)) as origin:
+        assert get(engine, origin.url).body == b"ok"
+        assert get(engine, origin.url).body == b"ok"  # a second handshake, same context
+    assert origin.connections == 2
 
 
 def test_a_certificate_the_default_bundle_refuses_is_a_tls_failure(
@@ -949,6 +954,28 @@ def test_a_hanging_name_lookup_ends_by_the_deadline_or_connect_timeout(
     assert took < 0.4 + MARGIN
 
 
+def test_a_single_silent_address_is_a_timeout_when_the_deadline_comes_first(
+    engines: Callable[..., HttpEngine],
+    blackhole: tuple[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolving(monkeypatch, "one.test", [blackhole])
+    error, took = failing(lambda: get(engines(connect_timeout=10.0), "http://one.test/", 0.4))
+    assert (error.kind, error.sent) == ("timeout", False)
+    assert 0.4 <= took < 0.4 + MARGIN
+
+
+def test_a_resolver_bug_is_not_disguised_as_a_network_failure(
+    engines: Callable[..., HttpEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("resolver bug")
+
+    monkeypatch.setattr(socket, "getaddrinfo", broken)
+    with pytest.raises(RuntimeError, match="resolver bug"):
+        get(engines(), "http://name.test/")
+
+
 @pytest.mark.parametrize("host", ["nothing.invalid", "a" * 64 + ".example"])
 def test_an_unresolvable_name_is_a_connect_failure(
     engines: Callable[..., HttpEngine], host: str
@@ -1048,6 +1075,51 @@ def test_a_chunked_flood_is_cut_off_at_the_cap(engines: Callable[..., HttpEngine
     with RawServer(handle) as server:
         error, _ = failing(lambda: get(engines(), server.url))
     assert (error.kind, error.sent) == ("too_large", True)
+
+
+def reset(peer: Peer) -> None:
+    """Close with a TCP reset (SO_LINGER 0) instead of an orderly close."""
+    peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    peer.sock.close()
+
+
+def test_a_reset_while_reading_is_a_lost_answer(engines: Callable[..., HttpEngine]) -> None:
+    def read_then_reset(peer: Peer) -> None:
+        peer.read_request()
+        reset(peer)
+
+    with RawServer(read_then_reset) as server:
+        error, _ = failing(lambda: get(engines(), server.url))
+    assert (error.kind, error.sent) == ("lost", True)
+
+
+def test_a_reset_while_sending_is_a_lost_request(engines: Callable[..., HttpEngine]) -> None:
+    def read_a_little_then_reset(peer: Peer) -> None:
+        peer.recv()  # the request has started arriving
+        reset(peer)
+
+    with RawServer(read_a_little_then_reset) as server:
+        engine = engines()
+        error, _ = failing(
+            lambda: engine.request("PUT", server.url, {}, b"x" * 32_000_000, time_left=5)
+        )
+    assert (error.kind, error.sent) == ("lost", True)
+    assert "while sending" in str(error)
+
+
+def test_a_server_that_does_not_read_the_request_is_bounded_by_the_deadline(
+    engines: Callable[..., HttpEngine],
+) -> None:
+    def never_read(peer: Peer) -> None:
+        peer.server.stopping.wait()
+
+    with RawServer(never_read) as server:
+        engine = engines()
+        error, took = failing(
+            lambda: engine.request("PUT", server.url, {}, b"x" * 32_000_000, time_left=0.4)
+        )
+    assert (error.kind, error.sent) == ("timeout", True)
+    assert 0.4 <= took < 0.4 + MARGIN
 
 
 def test_a_body_of_the_largest_allowed_size_is_read(engines: Callable[..., HttpEngine]) -> None:
