@@ -156,16 +156,22 @@ def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's 
 
 
 def _survivable(body: bytes) -> bytes:
-    """An error body botocore's parser can take: deep nesting would crash it."""
-    if body.count(b"[") + body.count(b"{") < 256:  # noqa: PLR2004 (no real error nests so)
-        return body
+    """An error body botocore's error parser takes without a bare exception.
+
+    It raises on a body that is not UTF-8, JSON that is not an object, a ``__type``
+    that is not a string, and nesting past the recursion limit (a proxy's page or a
+    broken service can send any of them): such a body becomes its text, or nothing.
+    """
+    text = body.decode("utf-8", "replace")
     try:
-        json.loads(body)
+        document = json.loads(text)
     except RecursionError:
         return b""
     except ValueError:
-        pass
-    return body
+        return text.encode()  # not JSON: botocore keeps the text as the message
+    if not isinstance(document, dict) or not isinstance(document.get("__type"), str | None):
+        return b""
+    return text.encode()
 
 
 def _register_hooks(client: ChimeSDKVoiceClient) -> None:

@@ -445,3 +445,70 @@ def test_a_stubbed_error_maps_to_the_library_error(clock: ManualClock) -> None:
         with pytest.raises(css.NotFoundException, match="no such task") as caught:
             SpeakerSearchClient(client=raw, clock=clock).get_speaker_search_task(**GET)
     assert caught.value.http_status == 404
+
+
+# --- error bodies botocore's error parser cannot take -----------------------------------------------
+
+ERROR_TYPE = {"x-amzn-ErrorType": "BadRequestException"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"\xe9chec", ERROR_TYPE),  # latin-1, not UTF-8
+        (b"[1, 2]", ERROR_TYPE),
+        (b'"just a string"', ERROR_TYPE),
+        (b"5", ERROR_TYPE),
+        (b"null", ERROR_TYPE),
+        (b'{"__type": 5, "message": "m"}', ERROR_TYPE),
+        (b'{"code": 5}', ERROR_TYPE),
+        (b'{"message": {"nested": true}}', ERROR_TYPE),
+        (b"[" * 5000 + b"]" * 5000, ERROR_TYPE),
+        (b'{"a":' * 5000 + b"1" + b"}" * 5000, ERROR_TYPE),
+        (b"{" * 300, ERROR_TYPE),  # deep-looking, not JSON
+    ],
+    ids=[
+        "latin-1",
+        "array",
+        "string",
+        "number",
+        "null",
+        "numeric-type",
+        "numeric-code",
+        "object-message",
+        "deep-array",
+        "deep-object",
+        "braces",
+    ],
+)
+def test_odd_error_bodies_still_map_to_the_error_type(
+    client: SpeakerSearchClient, scripted: ScriptedServer, body: bytes, headers: dict[str, str]
+) -> None:
+    scripted.script(Reply(status=400, body=body, headers=headers))
+    with pytest.raises(css.BadRequestException) as caught:
+        client.get_speaker_search_task(**GET)
+    assert caught.value.http_status == 400
+    assert len(scripted.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xe9chec de la passerelle", b"[1]", b"<html><body>Bad Gateway</body></html>", b"{}"],
+    ids=["latin-1", "array", "html", "empty-object"],
+)
+def test_odd_gateway_pages_are_retried(
+    client: SpeakerSearchClient, scripted: ScriptedServer, clock: ManualClock, body: bytes
+) -> None:
+    scripted.script(Reply(status=502, body=body))
+    task = client.get_speaker_search_task(**GET)
+    assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
+    assert len(scripted.requests) == 2
+    assert len(clock.sleeps) == 1
+
+
+def test_a_latin1_error_message_keeps_its_text(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.script(Reply(status=400, body=b"caf\xe9 ferm\xe9", headers=ERROR_TYPE))
+    with pytest.raises(css.BadRequestException, match="caf\ufffd ferm\ufffd"):
+        client.get_speaker_search_task(**GET)
