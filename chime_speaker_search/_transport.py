@@ -133,26 +133,44 @@ def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's 
 
     Deadlines then bound each socket operation only, as in botocore.
     """
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError  # noqa: PLC0415
     from botocore.exceptions import (  # noqa: PLC0415
-        ConnectionClosedError,
         ConnectTimeoutError,
         EndpointConnectionError,
+        HTTPClientError,
+        ProxyConnectionError,
         ReadTimeoutError,
+        SSLError,
     )
 
     def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401, ARG001
         try:
             response = http_session.send(request)
+        except SSLError as exc:
+            raise HttpFailure("tls", str(exc), sent=False) from exc
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
             raise HttpFailure("connect", str(exc), sent=False) from exc
+        except ProxyConnectionError as exc:
+            # urllib3 says "proxy error" also when the proxy took the request and then
+            # failed; only a connection that never opened proves nothing was sent.
+            sent = not _never_connected(exc)
+            raise HttpFailure("lost" if sent else "connect", str(exc), sent=sent) from exc
         except ReadTimeoutError as exc:
             raise HttpFailure("timeout", str(exc), sent=True) from exc
-        except ConnectionClosedError as exc:
+        except (HTTPClientError, BotocoreConnectionError) as exc:  # closed, or anything else
             raise HttpFailure("lost", str(exc), sent=True) from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
         return HttpResponse(response.status_code, headers, response.content)
 
     return send
+
+
+def _never_connected(exc: Exception) -> bool:
+    """Whether botocore's proxy error says the connection to the proxy never opened."""
+    from urllib3.exceptions import ConnectTimeoutError  # noqa: PLC0415 (NewConnectionError too)
+
+    error = getattr(exc, "kwargs", {}).get("error")
+    return isinstance(getattr(error, "original_error", None), ConnectTimeoutError)
 
 
 def _survivable(body: bytes) -> bytes:

@@ -30,7 +30,7 @@ from chime_speaker_search import (
 )
 from chime_speaker_search._clock import ManualClock
 from chime_speaker_search._transport import check_endpoint_url, retry_after
-from tests.rawnet import Peer, RawServer, basic, keep_alive, proxy, self_signed
+from tests.rawnet import Peer, RawServer, basic, free_port, keep_alive, proxy, self_signed
 from tests.scripted import TASK, Reply, ScriptedServer
 
 if TYPE_CHECKING:
@@ -331,6 +331,89 @@ def test_the_library_parses_success_bodies_from_botocores_sender_too(
     ):
         client.get_speaker_search_task(**GET)
     assert caught.value.field == "SpeakerSearchTask.CallDetails.IsCaller"
+
+
+def https_proxy(authority: str, ca_bundle: str | None) -> Config:
+    return Config(
+        proxies={"http": f"https://{authority}"},
+        proxies_config={} if ca_bundle is None else {"proxy_ca_bundle": ca_bundle},
+    )
+
+
+@pytest.mark.parametrize(("setup", "sent"), [("refused", False), ("missing-ca-file", True)])
+def test_failures_of_botocores_sender_are_transport_errors(
+    scripted: ScriptedServer,
+    tls_proxy: RawServer,
+    certificate: tuple[str, str],
+    clock: ManualClock,
+    setup: str,
+    sent: bool,
+) -> None:
+    config = {
+        "refused": https_proxy(f"127.0.0.1:{free_port()}", certificate[0]),
+        "missing-ca-file": https_proxy(tls_proxy.authority, "/nonexistent/ca.pem"),
+    }[setup]
+    with SpeakerSearchClient(
+        endpoint_url=scripted.endpoint_url,
+        region_name="us-east-1",
+        config=config,
+        retry=RetryPolicy(max_attempts=2),
+        clock=clock,
+    ) as client:
+        assert engine_of(client) is None
+        with pytest.raises(TransportError) as caught:
+            client.get_speaker_search_task(**GET)
+    assert caught.value.request_sent is sent
+    assert scripted.requests == []
+
+
+def test_a_refused_certificate_is_not_retried_with_botocores_sender_either(
+    certificate: tuple[str, str], clock: ManualClock, no_proxy_environment: None
+) -> None:
+    with (
+        RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin,
+        RawServer(proxy()) as tunnel,
+    ):
+        config = Config(
+            proxies={"https": tunnel.url}, proxies_config={"proxy_use_forwarding_for_https": False}
+        )
+        with SpeakerSearchClient(
+            endpoint_url=origin.url,
+            region_name="us-east-1",
+            config=config,
+            retry=RetryPolicy(max_attempts=3),
+            clock=clock,
+        ) as client:
+            assert engine_of(client) is None
+            with pytest.raises(TransportError) as caught:
+                client.get_speaker_search_task(**GET)
+    assert caught.value.retryable is False
+    assert caught.value.attempts == 1
+    assert len(tunnel.requests) == 1
+    assert origin.requests == []
+
+
+def test_a_connection_closed_by_a_proxy_is_a_lost_answer_with_botocores_sender(
+    scripted: ScriptedServer, certificate: tuple[str, str], clock: ManualClock
+) -> None:
+    def read_and_close(peer: Peer) -> None:
+        peer.read_request()
+
+    with (
+        RawServer(read_and_close, tls=tls_context(certificate)) as closing,
+        SpeakerSearchClient(
+            endpoint_url=scripted.endpoint_url,
+            region_name="us-east-1",
+            config=https_proxy(closing.authority, certificate[0]),
+            retry=RetryPolicy(max_attempts=3),
+            clock=clock,
+        ) as client,
+        pytest.raises(TransportError, match="may have reached") as caught,
+    ):
+        client.get_speaker_search_task(**GET)
+    assert caught.value.request_sent
+    assert caught.value.attempts == 3
+    assert len(closing.requests) == 3
 
 
 # --- endpoint URLs -----------------------------------------------------------------------------------
