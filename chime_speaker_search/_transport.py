@@ -128,10 +128,12 @@ def _engine_sender(engine: HttpEngine) -> _Sender:
     return send
 
 
-def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's HTTP session)
+def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa: ANN401
     """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
 
-    Deadlines then bound each socket operation only, as in botocore.
+    Deadlines then bound less: the read timeout of each request is capped by the time
+    left (botocore's per-request read timeout), but it bounds each socket read, not the
+    whole answer, and connecting takes up to the configured connect timeout.
     """
     from botocore.exceptions import ConnectionError as BotocoreConnectionError  # noqa: PLC0415
     from botocore.exceptions import (  # noqa: PLC0415
@@ -143,7 +145,13 @@ def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's 
         SSLError,
     )
 
-    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401, ARG001
+    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
+        if time_left is not None:
+            if time_left <= 0:
+                raise HttpFailure("timeout", "no time was left to send the request", sent=False)
+            context = getattr(request, "context", None)
+            if context is not None:
+                context["read_timeout"] = min(read_timeout, time_left)
         try:
             response = http_session.send(request)
         except SSLError as exc:
@@ -351,7 +359,10 @@ class Transport:
         self._sender = (
             _engine_sender(self._engine)
             if self._engine is not None
-            else _botocore_sender(client._endpoint.http_session)  # type: ignore[attr-defined]  # noqa: SLF001
+            else _botocore_sender(
+                client._endpoint.http_session,  # type: ignore[attr-defined]  # noqa: SLF001
+                float(client.meta.config.read_timeout or 60),  # type: ignore[attr-defined]
+            )
         )
         self._now = now
         self._methods: dict[str, Any] = {}

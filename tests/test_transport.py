@@ -13,6 +13,7 @@ import ssl
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import boto3
@@ -29,7 +30,8 @@ from chime_speaker_search import (
     TransportError,
 )
 from chime_speaker_search._clock import ManualClock
-from chime_speaker_search._transport import check_endpoint_url, retry_after
+from chime_speaker_search._http import HttpFailure
+from chime_speaker_search._transport import _botocore_sender, check_endpoint_url, retry_after
 from tests.rawnet import Peer, RawServer, basic, free_port, keep_alive, proxy, self_signed
 from tests.scripted import TASK, Reply, ScriptedServer
 
@@ -414,6 +416,65 @@ def test_a_connection_closed_by_a_proxy_is_a_lost_answer_with_botocores_sender(
     assert caught.value.request_sent
     assert caught.value.attempts == 3
     assert len(closing.requests) == 3
+
+
+def test_botocores_sender_reads_no_longer_than_the_deadline(
+    scripted: ScriptedServer, certificate: tuple[str, str]
+) -> None:
+    """With botocore's sender, a silent server is bounded by the time left too."""
+
+    def silent(peer: Peer) -> None:
+        peer.read_request()
+        peer.server.stopping.wait()
+
+    with RawServer(silent, tls=tls_context(certificate)) as hanging:
+        config = https_proxy(hanging.authority, certificate[0]).merge(Config(read_timeout=5))
+        with SpeakerSearchClient(
+            endpoint_url=scripted.endpoint_url,
+            region_name="us-east-1",
+            config=config,
+            retry=RetryPolicy(max_attempts=1, timeout=0.5),
+        ) as client:
+            began = time.monotonic()
+            with pytest.raises(TransportError, match="no answer in time"):
+                client.get_speaker_search_task(**GET)
+            took = time.monotonic() - began
+    assert took < 0.5 + MARGIN
+
+
+class FakeSession:
+    """Stands in for botocore's HTTP session: records the read timeout it was given."""
+
+    def __init__(self) -> None:
+        self.read_timeouts: list[object] = []
+
+    def send(self, request: object) -> object:
+        context = getattr(request, "context", None)
+        self.read_timeouts.append(None if context is None else context.get("read_timeout"))
+        return SimpleNamespace(status_code=200, headers={"X-A": "b"}, content=b"{}")
+
+
+@pytest.mark.parametrize(
+    ("time_left", "context", "seen"),
+    [(None, {}, None), (2.0, {}, 2.0), (9.0, {}, 5.0), (2.0, None, None)],
+)
+def test_botocores_sender_caps_the_read_timeout_by_the_time_left(
+    time_left: float | None, context: dict[str, float] | None, seen: float | None
+) -> None:
+    session = FakeSession()
+    request = SimpleNamespace() if context is None else SimpleNamespace(context=context)
+    response = _botocore_sender(session, 5.0)(request, time_left)
+    assert (response.status, response.headers, response.body) == (200, {"x-a": "b"}, b"{}")
+    assert session.read_timeouts == [seen]
+
+
+@pytest.mark.parametrize("time_left", [0.0, -1.0])
+def test_botocores_sender_sends_nothing_when_no_time_is_left(time_left: float) -> None:
+    session = FakeSession()
+    with pytest.raises(HttpFailure) as caught:
+        _botocore_sender(session, 5.0)(SimpleNamespace(context={}), time_left)
+    assert (caught.value.kind, caught.value.sent) == ("timeout", False)
+    assert session.read_timeouts == []
 
 
 # --- endpoint URLs -----------------------------------------------------------------------------------
