@@ -267,8 +267,15 @@ def create_client(
     return client
 
 
-def check_endpoint_url(endpoint_url: str | None) -> None:
+def check_endpoint_url(
+    endpoint_url: str | None, *, parameter: str = "endpoint_url", warn: bool = True
+) -> None:
     """Refuse endpoints no request could go to; warn about plain http off this machine.
+
+    Args:
+        endpoint_url: The URL to check (``None``: botocore's own endpoint).
+        parameter: What to call it in the error.
+        warn: Whether to warn about plain http to a host that is not this machine.
 
     Raises:
         InvalidParameterError: not an absolute http(s) URL with a host and a valid port.
@@ -290,19 +297,21 @@ def check_endpoint_url(endpoint_url: str | None) -> None:
             problem = "must not use port 0"
     if problem is not None:
         raise InvalidParameterError(
-            [Violation(parameter="endpoint_url", constraint=problem, value=endpoint_url)]
+            [Violation(parameter=parameter, constraint=problem, value=endpoint_url)]
         )
-    host = parts.hostname or ""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost" or host.endswith(".localhost")
-    if parts.scheme == "http" and not loopback:
+    if warn and parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         warnings.warn(
             f"endpoint_url {endpoint_url!r} is plain http to a non-loopback host: task data "
             "would travel unencrypted. Use https.",
             stacklevel=4,
         )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
 
 
 def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
@@ -354,6 +363,11 @@ class Transport:
         self.client = client
         self._owns_client = owns_client
         if not owns_client:
+            # botocore takes any port when making a client, then fails every call with
+            # a bare ValueError: refuse it here, as for an endpoint_url given to us.
+            check_endpoint_url(
+                client.meta.endpoint_url, parameter="client.meta.endpoint_url", warn=False
+            )
             _register_hooks(client)  # a client made by the caller has none of ours
         self._engine = _engine_for(client)
         self._sender = (

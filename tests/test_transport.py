@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import ssl
 import time
+import warnings
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import SimpleNamespace
@@ -500,6 +501,25 @@ def test_endpoint_urls_no_request_could_go_to_are_refused(url: str) -> None:
     assert violation.parameter == "endpoint_url"
     assert violation.value == url
     assert "endpoint_url" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999", "http://127.0.0.1:0"])
+def test_a_passed_client_with_an_unusable_endpoint_is_refused_up_front(
+    url: str, no_proxy_environment: None
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        SpeakerSearchClient(client=raw_client(url))
+    (violation,) = caught.value.violations
+    assert violation.parameter == "client.meta.endpoint_url"
+    assert violation.value == url
+
+
+def test_a_passed_client_to_a_remote_plain_http_endpoint_does_not_warn() -> None:
+    """Only endpoints the library is asked to use get the plain-http warning."""
+    raw = raw_client("http://speaker-search.example.com")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SpeakerSearchClient(client=raw)
 
 
 @pytest.mark.parametrize(
