@@ -31,8 +31,13 @@ from chime_speaker_search import (
     TransportError,
 )
 from chime_speaker_search._clock import ManualClock
-from chime_speaker_search._http import HttpFailure
-from chime_speaker_search._transport import _botocore_sender, check_endpoint_url, retry_after
+from chime_speaker_search._http import HttpEngine, HttpFailure
+from chime_speaker_search._transport import (
+    _botocore_sender,
+    _engine_sender,
+    check_endpoint_url,
+    retry_after,
+)
 from tests.rawnet import Peer, RawServer, basic, free_port, keep_alive, proxy, self_signed
 from tests.scripted import TASK, Reply, ScriptedServer
 
@@ -41,8 +46,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
-
-    from chime_speaker_search._http import HttpEngine
 
 MARGIN = 0.25
 VC = "abcdef1ghij2klmno3pqr4"
@@ -676,3 +679,69 @@ def test_a_latin1_error_message_keeps_its_text(
     scripted.script(Reply(status=400, body=b"caf\xe9 ferm\xe9", headers=ERROR_TYPE))
     with pytest.raises(css.BadRequestException, match="caf\ufffd ferm\ufffd"):
         client.get_speaker_search_task(**GET)
+
+
+# --- what the engine refuses or cuts off, as the client reports it ----------------------------------
+
+
+def test_a_header_with_a_line_break_is_never_sent(
+    scripted: ScriptedServer, clock: ManualClock
+) -> None:
+    """A handler on a passed client cannot smuggle a header through the engine."""
+    raw = raw_client(scripted.endpoint_url)
+
+    def smuggle(request: object, **_: object) -> None:
+        request.headers["X-Trace"] = "a\r\nX-Evil: 1"  # type: ignore[attr-defined]
+
+    raw.meta.events.register("before-sign.chime-sdk-voice", smuggle)
+    client = SpeakerSearchClient(client=raw, retry=RetryPolicy(max_attempts=2), clock=clock)
+    with pytest.raises(TransportError, match="line break") as caught:
+        client.get_speaker_search_task(**GET)
+    assert caught.value.request_sent is False
+    assert scripted.requests == []
+
+
+def test_a_body_over_the_cap_is_malformed_and_not_retried(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.script(Reply(body=b"x" * (4 * 1024 * 1024 + 1)))
+    with pytest.raises(css.MalformedResponseError, match="over the 4194304-byte limit"):
+        client.get_speaker_search_task(**GET)
+    assert len(scripted.requests) == 1
+
+
+def test_a_success_body_nested_too_deeply_is_malformed(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    scripted.script(Reply(body=b'{"a":' * 100_000 + b"1" + b"}" * 100_000))
+    with pytest.raises(css.MalformedResponseError, match="nested too deeply"):
+        client.get_speaker_search_task(**GET)
+
+
+def test_a_refused_endpoint_with_botocores_sender_was_not_sent(clock: ManualClock) -> None:
+    config = Config(proxies_config={"proxy_use_forwarding_for_https": True})
+    with SpeakerSearchClient(
+        endpoint_url=f"http://127.0.0.1:{free_port()}",
+        region_name="us-east-1",
+        config=config,
+        retry=RetryPolicy(max_attempts=2),
+        clock=clock,
+    ) as client:
+        assert engine_of(client) is None
+        with pytest.raises(TransportError, match="could not reach") as caught:
+            client.get_speaker_search_task(**GET)
+    assert caught.value.request_sent is False
+    assert caught.value.attempts == 2
+
+
+def test_a_text_body_is_sent_as_utf8() -> None:
+    """botocore hands some bodies over as text; the engine sends their UTF-8 bytes."""
+    with RawServer(keep_alive()) as server:
+        engine = HttpEngine(connect_timeout=2, read_timeout=5)
+        request = SimpleNamespace(
+            method="POST", url=f"{server.url}/x", headers={"X-A": "b"}, body="caf\u00e9 \u20ac"
+        )
+        response = _engine_sender(engine)(request, 5.0)
+        engine.close()
+    assert response.status == 200
+    assert server.requests[0].body == "caf\u00e9 \u20ac".encode()
