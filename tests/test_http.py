@@ -32,7 +32,17 @@ from chime_speaker_search._http import (
     Target,
 )
 from tests import strategies
-from tests.rawnet import Peer, RawServer, answer, basic, free_port, keep_alive, proxy, self_signed
+from tests.rawnet import (
+    Peer,
+    RawServer,
+    answer,
+    basic,
+    free_port,
+    keep_alive,
+    proxy,
+    self_signed,
+    tls_server_context,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -351,18 +361,6 @@ def engines() -> Iterator[Callable[..., HttpEngine]]:
     yield make
     for engine in made:
         engine.close()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A self-signed server certificate for 127.0.0.1, ::1 and localhost: (cert, key)."""
-    return self_signed(tmp_path_factory.mktemp("tls"))
-
-
-def tls_server_context(cert: tuple[str, str]) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*cert)
-    return context
 
 
 def get(engine: HttpEngine, url: str, time_left: float | None = 5.0) -> _http.HttpResponse:

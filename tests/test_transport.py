@@ -15,7 +15,7 @@ import warnings
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -38,7 +38,16 @@ from chime_speaker_search._transport import (
     check_endpoint_url,
     retry_after,
 )
-from tests.rawnet import Peer, RawServer, basic, free_port, keep_alive, proxy, self_signed
+from tests.rawnet import (
+    Peer,
+    RawServer,
+    basic,
+    free_port,
+    keep_alive,
+    proxy,
+    self_signed,
+    tls_server_context,
+)
 from tests.scripted import TASK, Reply, ScriptedServer
 
 if TYPE_CHECKING:
@@ -54,18 +63,6 @@ TASK_BODY = json.dumps({"SpeakerSearchTask": TASK}).encode()
 ONCE = RetryPolicy(max_attempts=1)
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1, ::1 and localhost: (cert, key)."""
-    return self_signed(tmp_path_factory.mktemp("tls"))
-
-
-def tls_context(cert: tuple[str, str]) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*cert)
-    return context
-
-
 @pytest.fixture
 def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No proxy settings from the machine: each test sets its own."""
@@ -78,6 +75,11 @@ def engine_of(client: SpeakerSearchClient) -> HttpEngine | None:
     return client._transport._engine
 
 
+def client_of(endpoint_url: str, **kwargs: Any) -> SpeakerSearchClient:
+    """A library-made client of ``endpoint_url`` in us-east-1."""
+    return SpeakerSearchClient(endpoint_url=endpoint_url, region_name="us-east-1", **kwargs)
+
+
 def raw_client(endpoint_url: str, **kwargs: object) -> ChimeSDKVoiceClient:
     return boto3.client(  # type: ignore[call-overload,no-any-return]
         "chime-sdk-voice", endpoint_url=endpoint_url, region_name="us-east-1", **kwargs
@@ -88,9 +90,8 @@ def raw_client(endpoint_url: str, **kwargs: object) -> ChimeSDKVoiceClient:
 
 
 def test_the_engine_takes_the_configs_timeouts_and_pool_size(no_proxy_environment: None) -> None:
-    with SpeakerSearchClient(
-        endpoint_url="http://127.0.0.1:1",
-        region_name="us-east-1",
+    with client_of(
+        "http://127.0.0.1:1",
         config=Config(connect_timeout=3, read_timeout=7, max_pool_connections=4),
     ) as client:
         engine = engine_of(client)
@@ -101,7 +102,7 @@ def test_the_engine_takes_the_configs_timeouts_and_pool_size(no_proxy_environmen
 def test_a_library_made_client_defaults_to_ten_seconds_to_connect(
     no_proxy_environment: None,
 ) -> None:
-    with SpeakerSearchClient(endpoint_url="http://127.0.0.1:1", region_name="us-east-1") as client:
+    with client_of("http://127.0.0.1:1") as client:
         engine = engine_of(client)
     assert engine is not None
     assert (engine.connect_timeout, engine.read_timeout, engine._max_pool) == (10.0, 60.0, 10)
@@ -120,9 +121,8 @@ def test_the_configured_read_timeout_bounds_an_attempt(no_proxy_environment: Non
         peer.server.stopping.wait()
 
     with RawServer(silent) as server:
-        client = SpeakerSearchClient(
-            endpoint_url=server.url,
-            region_name="us-east-1",
+        client = client_of(
+            server.url,
             config=Config(read_timeout=0.3),
             retry=ONCE,
         )
@@ -137,9 +137,8 @@ def test_the_configured_read_timeout_bounds_an_attempt(no_proxy_environment: Non
 def test_a_read_timeout_of_any_size_works(
     scripted: ScriptedServer, no_proxy_environment: None
 ) -> None:
-    with SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url,
-        region_name="us-east-1",
+    with client_of(
+        scripted.endpoint_url,
         config=Config(read_timeout=1e10, connect_timeout=1e10),
     ) as client:
         task = client.get_speaker_search_task(**GET)
@@ -153,7 +152,7 @@ def test_a_read_timeout_of_any_size_works(
 def test_a_passed_clients_verify_setting_is_used(
     certificate: tuple[str, str], verify: str | bool, no_proxy_environment: None
 ) -> None:
-    with RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin:
+    with RawServer(keep_alive(TASK_BODY), tls=tls_server_context(certificate)) as origin:
         raw = raw_client(origin.url, verify=certificate[0] if verify == "bundle" else False)
         task = SpeakerSearchClient(client=raw).get_speaker_search_task(**GET)
     assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
@@ -165,8 +164,8 @@ def test_aws_ca_bundle_reaches_a_library_made_client(
 ) -> None:
     monkeypatch.setenv("AWS_CA_BUNDLE", certificate[0])
     with (
-        RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin,
-        SpeakerSearchClient(endpoint_url=origin.url, region_name="us-east-1") as client,
+        RawServer(keep_alive(TASK_BODY), tls=tls_server_context(certificate)) as origin,
+        client_of(origin.url) as client,
     ):
         assert client.get_speaker_search_task(**GET).speaker_search_task_id
 
@@ -174,10 +173,9 @@ def test_aws_ca_bundle_reaches_a_library_made_client(
 def test_a_refused_certificate_is_not_retried(
     certificate: tuple[str, str], no_proxy_environment: None
 ) -> None:
-    with RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin:
-        client = SpeakerSearchClient(
-            endpoint_url=origin.url,
-            region_name="us-east-1",
+    with RawServer(keep_alive(TASK_BODY), tls=tls_server_context(certificate)) as origin:
+        client = client_of(
+            origin.url,
             retry=RetryPolicy(max_attempts=4),
             clock=ManualClock(),
         )
@@ -195,7 +193,7 @@ def test_a_client_certificate_from_the_config_is_presented(
     certificate: tuple[str, str], tmp_path: Path, no_proxy_environment: None
 ) -> None:
     mine = self_signed(tmp_path, "client")
-    context = tls_context(certificate)
+    context = tls_server_context(certificate)
     context.verify_mode = ssl.CERT_REQUIRED
     context.load_verify_locations(mine[0])
     subjects: list[object] = []
@@ -228,9 +226,7 @@ def test_an_http_proxy_from_the_environment_or_config_is_used(
             config = Config(proxies={"http": url})
         else:
             monkeypatch.setenv(how, url)
-        with SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url, region_name="us-east-1", config=config
-        ) as client:
+        with client_of(scripted.endpoint_url, config=config) as client:
             client.get_speaker_search_task(**GET)
     (seen,) = forward.requests
     assert seen.line.startswith(f"GET {scripted.endpoint_url}/voice-connectors/{VC}/")
@@ -245,9 +241,7 @@ def test_no_proxy_is_honoured(
     with RawServer(proxy()) as forward:
         monkeypatch.setenv("HTTP_PROXY", forward.url)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        with SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url, region_name="us-east-1"
-        ) as client:
+        with client_of(scripted.endpoint_url) as client:
             client.get_speaker_search_task(**GET)
     assert forward.requests == []
     assert len(scripted.requests) == 1
@@ -257,12 +251,12 @@ def test_https_proxy_from_the_environment_tunnels_to_an_https_endpoint(
     certificate: tuple[str, str], monkeypatch: pytest.MonkeyPatch, no_proxy_environment: None
 ) -> None:
     with (
-        RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin,
+        RawServer(keep_alive(TASK_BODY), tls=tls_server_context(certificate)) as origin,
         RawServer(proxy()) as tunnel,
     ):
         monkeypatch.setenv("HTTPS_PROXY", tunnel.url)
         monkeypatch.setenv("AWS_CA_BUNDLE", certificate[0])
-        with SpeakerSearchClient(endpoint_url=origin.url, region_name="us-east-1") as client:
+        with client_of(origin.url) as client:
             client.get_speaker_search_task(**GET)
             client.get_speaker_search_task(**GET)
     assert [r.line for r in tunnel.requests] == [f"CONNECT {origin.authority} HTTP/1.1"]
@@ -275,7 +269,7 @@ def test_https_proxy_from_the_environment_tunnels_to_an_https_endpoint(
 @pytest.fixture
 def tls_proxy(certificate: tuple[str, str]) -> Iterator[RawServer]:
     """A forward proxy reached over TLS (an https:// proxy URL)."""
-    with RawServer(proxy(), tls=tls_context(certificate)) as server:
+    with RawServer(proxy(), tls=tls_server_context(certificate)) as server:
         yield server
 
 
@@ -289,9 +283,7 @@ def test_an_https_proxy_url_falls_back_to_botocores_sender(
         proxies={"http": f"https://{tls_proxy.authority}"},
         proxies_config={"proxy_ca_bundle": certificate[0]},
     )
-    with SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url, region_name="us-east-1", config=config
-    ) as client:
+    with client_of(scripted.endpoint_url, config=config) as client:
         assert engine_of(client) is None
         task = client.get_speaker_search_task(**GET)
     assert task.speaker_search_task_id == TASK["SpeakerSearchTaskId"]
@@ -307,9 +299,7 @@ def test_proxy_settings_fall_back_to_botocores_sender_too(
             proxies={"http": forward.url},
             proxies_config={"proxy_use_forwarding_for_https": True},
         )
-        with SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url, region_name="us-east-1", config=config
-        ) as client:
+        with client_of(scripted.endpoint_url, config=config) as client:
             assert engine_of(client) is None
             scripted.script(Reply(status=503, body={"Message": "x"}, headers={}))
             with pytest.raises(ServiceError) as caught:
@@ -330,9 +320,7 @@ def test_the_library_parses_success_bodies_from_botocores_sender_too(
     )
     scripted.script(Reply(body={"SpeakerSearchTask": {**TASK, "CallDetails": {"IsCaller": "yes"}}}))
     with (
-        SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url, region_name="us-east-1", config=config, retry=ONCE
-        ) as client,
+        client_of(scripted.endpoint_url, config=config, retry=ONCE) as client,
         pytest.raises(css.MalformedResponseError) as caught,
     ):
         client.get_speaker_search_task(**GET)
@@ -359,9 +347,8 @@ def test_failures_of_botocores_sender_are_transport_errors(
         "refused": https_proxy(f"127.0.0.1:{free_port()}", certificate[0]),
         "missing-ca-file": https_proxy(tls_proxy.authority, "/nonexistent/ca.pem"),
     }[setup]
-    with SpeakerSearchClient(
-        endpoint_url=scripted.endpoint_url,
-        region_name="us-east-1",
+    with client_of(
+        scripted.endpoint_url,
         config=config,
         retry=RetryPolicy(max_attempts=2),
         clock=clock,
@@ -377,15 +364,14 @@ def test_a_refused_certificate_is_not_retried_with_botocores_sender_either(
     certificate: tuple[str, str], clock: ManualClock, no_proxy_environment: None
 ) -> None:
     with (
-        RawServer(keep_alive(TASK_BODY), tls=tls_context(certificate)) as origin,
+        RawServer(keep_alive(TASK_BODY), tls=tls_server_context(certificate)) as origin,
         RawServer(proxy()) as tunnel,
     ):
         config = Config(
             proxies={"https": tunnel.url}, proxies_config={"proxy_use_forwarding_for_https": False}
         )
-        with SpeakerSearchClient(
-            endpoint_url=origin.url,
-            region_name="us-east-1",
+        with client_of(
+            origin.url,
             config=config,
             retry=RetryPolicy(max_attempts=3),
             clock=clock,
@@ -406,10 +392,9 @@ def test_a_connection_closed_by_a_proxy_is_a_lost_answer_with_botocores_sender(
         peer.read_request()
 
     with (
-        RawServer(read_and_close, tls=tls_context(certificate)) as closing,
-        SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url,
-            region_name="us-east-1",
+        RawServer(read_and_close, tls=tls_server_context(certificate)) as closing,
+        client_of(
+            scripted.endpoint_url,
             config=https_proxy(closing.authority, certificate[0]),
             retry=RetryPolicy(max_attempts=3),
             clock=clock,
@@ -431,11 +416,10 @@ def test_botocores_sender_reads_no_longer_than_the_deadline(
         peer.read_request()
         peer.server.stopping.wait()
 
-    with RawServer(silent, tls=tls_context(certificate)) as hanging:
+    with RawServer(silent, tls=tls_server_context(certificate)) as hanging:
         config = https_proxy(hanging.authority, certificate[0]).merge(Config(read_timeout=5))
-        with SpeakerSearchClient(
-            endpoint_url=scripted.endpoint_url,
-            region_name="us-east-1",
+        with client_of(
+            scripted.endpoint_url,
             config=config,
             retry=RetryPolicy(max_attempts=1, timeout=0.5),
         ) as client:
@@ -499,7 +483,7 @@ def test_botocores_sender_sends_nothing_when_no_time_is_left(time_left: float) -
 )
 def test_endpoint_urls_no_request_could_go_to_are_refused(url: str) -> None:
     with pytest.raises(InvalidParameterError) as caught:
-        SpeakerSearchClient(endpoint_url=url, region_name="us-east-1")
+        client_of(url)
     (violation,) = caught.value.violations
     assert violation.parameter == "endpoint_url"
     assert violation.value == url
@@ -720,9 +704,8 @@ def test_a_success_body_nested_too_deeply_is_malformed(
 
 def test_a_refused_endpoint_with_botocores_sender_was_not_sent(clock: ManualClock) -> None:
     config = Config(proxies_config={"proxy_use_forwarding_for_https": True})
-    with SpeakerSearchClient(
-        endpoint_url=f"http://127.0.0.1:{free_port()}",
-        region_name="us-east-1",
+    with client_of(
+        f"http://127.0.0.1:{free_port()}",
         config=config,
         retry=RetryPolicy(max_attempts=2),
         clock=clock,
