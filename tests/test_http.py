@@ -227,6 +227,9 @@ def test_latin1_header_bytes_are_kept_not_refused(feed: Callable[..., ResponsePa
         b"HTTP/1.1 20",
         b"HTTP/1.1",
         b"HTTP/1.1 \xb200 OK",  # a digit to str.isdigit, not to int()
+        b"HTTP/1.1 042 Below",  # status codes are 100-599
+        b"HTTP/1.1 000 Zero",
+        b"HTTP/1.1 600 Above",
         b"",
     ],
     ids=repr,

@@ -728,3 +728,18 @@ def test_a_text_body_is_sent_as_utf8() -> None:
         engine.close()
     assert response.status == 200
     assert server.requests[0].body == "caf\u00e9 \u20ac".encode()
+
+
+def test_a_task_under_a_status_code_outside_http_is_malformed(no_proxy_environment: None) -> None:
+    def answer_042(peer: Peer) -> None:
+        while peer.read_request() is not None:
+            peer.send(
+                b"HTTP/1.1 042 Odd\r\nContent-Length: %d\r\n\r\n%s" % (len(TASK_BODY), TASK_BODY)
+            )
+
+    with (
+        RawServer(answer_042) as server,
+        client_of(server.url, retry=ONCE) as client,
+        pytest.raises(css.MalformedResponseError, match="no HTTP status"),
+    ):
+        client.get_speaker_search_task(**GET)
