@@ -106,7 +106,8 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
 
     # botocore parses what it is given: nothing for a success (the library reads that
     # body once, itself), the error body for an error, unless no parser could survive it.
-    given = b"" if response.status < 300 else _survivable(response.body)  # noqa: PLR2004
+    # botocore's error parser starts at 301; a 300 would go to its success parser.
+    given = _survivable(response.body) if response.status > 300 else b""  # noqa: PLR2004
     return AWSResponse(request.url, response.status, cast("Any", response.headers), _Body(given))
 
 

@@ -743,3 +743,17 @@ def test_a_task_under_a_status_code_outside_http_is_malformed(no_proxy_environme
         pytest.raises(css.MalformedResponseError, match="no HTTP status"),
     ):
         client.get_speaker_search_task(**GET)
+
+
+@pytest.mark.parametrize("status", [300, 301, 399])
+def test_a_3xx_answer_is_a_service_error_whatever_its_body(
+    client: SpeakerSearchClient, scripted: ScriptedServer, status: int
+) -> None:
+    """botocore reads a 300 with its success parser, which raises bare errors on odd bodies."""
+    scripted.script(
+        Reply(status=status, body={"SpeakerSearchTask": {**TASK, "CreatedTimestamp": "x"}})
+    )
+    with pytest.raises(ServiceError) as caught:
+        client.get_speaker_search_task(**GET)
+    assert caught.value.http_status == status
+    assert not caught.value.retryable
