@@ -172,11 +172,18 @@ def _ratio_row(
 
 
 def _interleaved(
-    typed: Callable[[], object], raw: Callable[[], object], rounds: int, batch: int = 1
+    typed: Callable[[], object],
+    raw: Callable[[], object],
+    rounds: int,
+    batch: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> tuple[float, float]:
-    """Median seconds per call of each side, alternating which side goes first."""
+    """Median seconds per call of each side, alternating which side goes first.
+
+    ``clock`` is wall time by default; ``time.process_time`` measures this process's
+    CPU alone (the servers run in processes of their own).
+    """
     times: tuple[list[float], list[float]] = ([], [])
-    clock = time.perf_counter
     sides = ((0, typed), (1, raw))
     for i in range(rounds):
         for side, fn in sides if i % 2 == 0 else sides[::-1]:
@@ -187,11 +194,16 @@ def _interleaved(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-# --- 1. per-call latency ------------------------------------------------------------
+# --- 1. per-call cost ----------------------------------------------------------------
 
 
-def per_call_latency(sizes: Sizes) -> Row:
-    """``get_speaker_search_task`` vs the raw call, against a fixed-response server."""
+def per_call(sizes: Sizes) -> list[Row]:
+    """``get_speaker_search_task`` vs the raw call, against a fixed-response server.
+
+    Two measures of the same calls: the client process's CPU per call (the server runs
+    in its own process, so this is the library's and botocore's work alone: serialising,
+    signing, sending, reading and converting), and the wall-clock latency.
+    """
     session = _session()
     with ServerProcess("fixed") as server:
         raw = _raw_client(session, server.endpoint_url)
@@ -209,22 +221,37 @@ def per_call_latency(sizes: Sizes) -> Row:
                     VoiceConnectorId=VOICE_CONNECTOR_ID, SpeakerSearchTaskId=TASK_ID
                 )
 
-            _interleaved(typed_call, raw_call, rounds=max(2, sizes.calls // 20))  # warm up
+            batch = 10  # process_time ticks coarsely; a batch of calls per sample
+            rounds = max(2, sizes.calls // batch)
+            _interleaved(typed_call, raw_call, rounds=max(2, rounds // 10), batch=batch)  # warm up
+            typed_cpu, raw_cpu = _interleaved(
+                typed_call, raw_call, rounds=rounds, batch=batch, clock=time.process_time
+            )
             typed_s, raw_s = _interleaved(typed_call, raw_call, rounds=sizes.calls)
         raw.close()
-    return _ratio_row(
-        "1", "Per-call latency, Get (median)", typed_s, raw_s, fmt=_us, target="<= 1.05"
-    )
+    return [
+        _ratio_row(
+            "1",
+            "Client CPU per Get, 10 results (median)",
+            typed_cpu,
+            raw_cpu,
+            fmt=_us,
+            target="<= 0.90",
+        ),
+        _ratio_row(
+            "1", "Per-call latency, Get (median)", typed_s, raw_s, fmt=_us, target="<= 1.00"
+        ),
+    ]
 
 
 # --- 2. conversion ---------------------------------------------------------------------
 
 
 def conversion(sizes: Sizes) -> Row:
-    """The client's reading of a response body vs botocore's parse of the same response.
+    """The client's reading of a body (json.loads + from_dict) vs botocore's parse of it.
 
-    The client converts each response from its raw JSON (so that wrong JSON types are
-    caught, not coerced), so its side is ``json.loads`` plus ``from_dict``.
+    For information only: since the library parses each body once, itself, instead of
+    after botocore, this cost is part of item 1, whose target replaces this one's.
     """
     client = _raw_client(_session(), "http://127.0.0.1:9")
     output_shape = client.meta.service_model.operation_model("GetSpeakerSearchTask").output_shape
@@ -247,13 +274,14 @@ def conversion(sizes: Sizes) -> Row:
         rounds=max(2, sizes.conversions // batch),
         batch=batch,
     )
-    return _ratio_row(
-        "2",
-        f"Conversion, 3 timestamps + {RESULTS} results (median)",
-        typed_s,
-        raw_s,
-        fmt=_us,
-        target="<= 0.10",
+    return Row(
+        item="2",
+        measure=f"Conversion, 3 timestamps + {RESULTS} results (median)",
+        typed=_us(typed_s),
+        raw=_us(raw_s),
+        ratio=typed_s / raw_s,
+        target="retired: part of 1",
+        met=True,
     )
 
 
@@ -565,8 +593,8 @@ def run(sizes: Sizes = FULL, *, progress: Callable[[str], object] | None = None)
     say = progress or (lambda _: None)
     rows: list[Row] = []
     notes: list[str] = []
-    say("1. per-call latency")
-    rows.append(per_call_latency(sizes))
+    say("1. per-call cost")
+    rows.extend(per_call(sizes))
     say("2. conversion")
     rows.append(conversion(sizes))
     say("3. import time")

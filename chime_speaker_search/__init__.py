@@ -26,6 +26,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._events import (
     deduplicate_events,
@@ -115,6 +116,7 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
     "WaitTimeoutError",
     "deduplicate_events",

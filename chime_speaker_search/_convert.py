@@ -30,6 +30,7 @@ from ._event_models import (
     VoiceAnalyticsEventStatus,
     VoiceAnalyticsStatusDetail,
     VoiceAnalyticsStatusEvent,
+    VoiceProfileTransaction,
 )
 from ._models import (
     CallDetails,
@@ -163,20 +164,11 @@ def _structure_enum(cls: type[_T]) -> Callable[[object, type], _T]:
 _Results = tuple[SpeakerSearchResult, ...]
 
 
-def _strict_array(
-    base: Callable[[Any, Any], _Results], item: Callable[[Any, Any], SpeakerSearchResult]
-) -> Callable[[object, Any], _Results]:
+def _strict_array(base: Callable[[Any, Any], _Results]) -> Callable[[object, Any], _Results]:
     # cattrs would iterate a string or an object's keys as if they were an array.
     def structure(value: object, type_: Any) -> _Results:  # noqa: ANN401 (cattrs hook signature)
         if not isinstance(value, list | tuple):
             raise _WrongType("an array", value)
-        # The hot loop of every response: well-formed items straight to cattrs' generated
-        # function; anything else goes through cattrs' own loop, which names the item.
-        if all(type(each) is dict for each in value):
-            try:
-                return tuple([item(each, SpeakerSearchResult) for each in value])
-            except Exception:  # noqa: BLE001, S110 (any failure: cattrs' loop re-reads and names it)
-                pass
         return base(value, type_)
 
     return structure
@@ -207,7 +199,6 @@ def _build_converter() -> cattrs.Converter:
     for enum in (SpeakerSearchTaskStatus, VoiceprintGenerationStatus):
         register(enum, _structure_enum(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
-    generated: dict[type, Callable[[Any, Any], Any]] = {}
     for model in _MODELS:
         renames: dict[str, Any] = {
             a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)
@@ -215,12 +206,9 @@ def _build_converter() -> cattrs.Converter:
         if model is SpeakerSearchDetails:  # its Results need the result hook, made just before
             converter.register_structure_hook_func(
                 lambda type_: type_ == _Results,
-                _strict_array(
-                    converter.get_structure_hook(_Results), generated[SpeakerSearchResult]
-                ),
+                _strict_array(converter.get_structure_hook(_Results)),
             )
-        generated[model] = make_dict_structure_fn(model, converter, **renames)
-        register(model, _strict_object(generated[model]))
+        register(model, _strict_object(make_dict_structure_fn(model, converter, **renames)))
         converter.register_unstructure_hook(
             model, _dropping_none(make_dict_unstructure_fn(model, converter, **renames))
         )
@@ -319,6 +307,7 @@ _EVENT_CLASSES: dict[str, type[Event]] = {
 }
 # Leaves first, as for the API models.
 _EVENT_MODELS: tuple[type, ...] = (
+    VoiceProfileTransaction,
     EventSpeakerSearchDetails,
     SpeakerSearchStatusDetail,
     PostCallSpeakerSearchSummary,
@@ -398,12 +387,29 @@ def _structure_items(
     return tuple(items)
 
 
+def _copy_headers(value: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if value is None else dict(value)
+
+
 def _event_time(value: datetime | None) -> str | None:
     # A per-field hook sees None too; _dropping_none removes it afterwards.
     if value is None:
         return None
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _structure_headers(value: object, _: Any) -> dict[str, str] | None:  # noqa: ANN401 (cattrs hook signature)
+    # inviteHeaders: SIP header name to value. cattrs would call .items() on anything.
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _WrongType("an object", value)
+    for name, text in value.items():
+        if not isinstance(text, str):
+            msg = f"header {name!r} is a {_json_type(text)}, not a string"
+            raise TypeError(msg)
+    return dict(value)
 
 
 def _register_event_hooks(converter: cattrs.Converter) -> None:
@@ -439,6 +445,23 @@ def _register_event_hooks(converter: cattrs.Converter) -> None:
     def strings_in(value: object, _: Any) -> tuple[str, ...]:  # noqa: ANN401 (cattrs hook signature)
         return _structure_items(value, lambda v: _structure_str(v, str), str)
 
+    def transactions_in(value: object, _: Any) -> tuple[VoiceProfileTransaction, ...] | None:  # noqa: ANN401 (cattrs hook signature)
+        if value is None:
+            return None
+        return _structure_items(
+            value,
+            lambda v: converter.structure(v, VoiceProfileTransaction),
+            VoiceProfileTransaction,
+        )
+
+    def transactions_out(
+        transactions: tuple[VoiceProfileTransaction, ...] | None,
+    ) -> list[dict[str, Any]] | None:
+        if transactions is None:
+            return None
+        return [converter.unstructure(t) for t in transactions]
+
+    transactions = {"struct_hook": transactions_in, "unstruct_hook": transactions_out}
     envelope: dict[str, dict[str, Any]] = {
         "resources": {"struct_hook": strings_in, "unstruct_hook": list},
         "time": {"unstruct_hook": _event_time},
@@ -448,6 +471,14 @@ def _register_event_hooks(converter: cattrs.Converter) -> None:
             "results": {"struct_hook": results_in, "unstruct_hook": results_out}
         },
         SpeakerSearchStatusDetail: {"channel_id": {"struct_hook": _structure_int}},
+        VoiceProfileTransaction: {"request_timestamp": {"unstruct_hook": _event_time}},
+        PostCallSpeakerSearchSummary: {
+            "create_voice_profile_transactions": transactions,
+            "update_voice_profile_transactions": transactions,
+        },
+        VoiceAnalyticsStatusDetail: {
+            "invite_headers": {"struct_hook": _structure_headers, "unstruct_hook": _copy_headers}
+        },
         SpeakerSearchStatusEvent: envelope,
         VoiceAnalyticsStatusEvent: envelope,
     }

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
     "HttpEngine",
@@ -475,6 +475,19 @@ def _basic_auth(userinfo: str) -> str:
     return f"Basic {token}"
 
 
+@contextlib.contextmanager
+def _socket_failures(doing: str) -> Iterator[None]:
+    """Map a socket's errors, once the request may be on the wire, to ``HttpFailure``."""
+    try:
+        yield
+    except HttpFailure:
+        raise
+    except TimeoutError as exc:
+        raise HttpFailure("timeout", f"{doing} did not finish in time", sent=True) from exc
+    except OSError as exc:
+        raise HttpFailure("lost", f"the connection failed while {doing}: {exc}", sent=True) from exc
+
+
 class HttpEngine:
     """Sends requests over pooled keep-alive connections, each within one deadline.
 
@@ -627,19 +640,9 @@ class HttpEngine:
     def _exchange(
         self, sock: socket.socket, method: str, wire: bytes, overall: _Deadline
     ) -> tuple[HttpResponse, bool]:
-        try:
+        with _socket_failures("sending the request"):
             sock.settimeout(min(self.read_timeout, overall.left("sending the request", sent=False)))
             sock.sendall(wire)
-        except HttpFailure:
-            raise
-        except TimeoutError as exc:
-            raise HttpFailure(
-                "timeout", "sending the request did not finish in time", sent=True
-            ) from exc
-        except OSError as exc:
-            raise HttpFailure(
-                "lost", f"the connection failed while sending: {exc}", sent=True
-            ) from exc
         answer = _Deadline(self.read_timeout)
         if answer.at > overall.at:
             answer = overall
@@ -647,19 +650,9 @@ class HttpEngine:
         buffer = bytearray(_RECV)
         view = memoryview(buffer)
         while not parser.done:
-            try:
+            with _socket_failures("reading the answer"):
                 sock.settimeout(answer.left("reading the answer", sent=True))
                 count = sock.recv_into(view)
-            except HttpFailure:
-                raise
-            except TimeoutError as exc:
-                raise HttpFailure(
-                    "timeout", "reading the answer did not finish in time", sent=True
-                ) from exc
-            except OSError as exc:
-                raise HttpFailure(
-                    "lost", f"the connection failed while reading: {exc}", sent=True
-                ) from exc
             if count == 0:
                 parser.feed_eof()
             else:

@@ -6,7 +6,6 @@ from the wire form lives in :mod:`chime_speaker_search._convert`.
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,6 @@ import attrs
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from types import ModuleType
 
     from typing_extensions import Self
 
@@ -30,18 +28,6 @@ __all__ = [
     "as_utc",
     "best_match",
 ]
-
-
-@functools.cache
-def _conversion() -> ModuleType:
-    """The converter module, imported on first use (it imports this one), then cached.
-
-    A plain function-level import would cost a lookup through the import system on
-    every conversion, which is measurable on the per-response path.
-    """
-    from . import _convert  # noqa: PLC0415
-
-    return _convert
 
 
 class _OpenStrEnum(str, Enum):
@@ -166,7 +152,8 @@ class SpeakerSearchResult:
         voice_profile_id: The matching voice profile.
     """
 
-    confidence_score: float
+    # AWS's Smithy model declares ConfidenceScore's default as 0: a result may omit it.
+    confidence_score: float = 0.0
     voice_profile_id: str
 
 
@@ -277,13 +264,15 @@ class SpeakerSearchTask:
         Raises:
             MalformedResponseError: A required field is missing or has the wrong type.
         """
-        task: SpeakerSearchTask = _conversion().structure_task(data)
-        return task
+        from ._convert import structure_task  # noqa: PLC0415 (it imports this module)
+
+        return structure_task(data)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready wire form: PascalCase keys, ISO-8601 timestamps.
 
         Fields that are ``None`` are omitted, as the service omits them.
         """
-        wire: dict[str, Any] = _conversion().unstructure_task(self)
-        return wire
+        from ._convert import unstructure_task  # noqa: PLC0415 (it imports this module)
+
+        return unstructure_task(self)

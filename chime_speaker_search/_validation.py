@@ -48,17 +48,6 @@ def _type_name(value: object) -> str:
 
 
 def _check_id(errors: list[Violation], parameter: str, value: object, max_length: int) -> None:
-    # The common case, decided by C string methods: printable ASCII whose only whitespace
-    # (in both ECMAScript's and Python's sense) is the space, so "not all spaces" is the
-    # rule; such text has no surrogates either. Anything else takes the full checks.
-    if (
-        type(value) is str
-        and 0 < len(value) <= max_length
-        and value.isascii()
-        and value.isprintable()
-        and not value.isspace()
-    ):
-        return
     if value is None:
         errors.append(Violation(parameter=parameter, constraint="is required", value=value))
         return

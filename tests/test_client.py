@@ -328,10 +328,10 @@ def test_call_budget_stops_retrying_before_overrunning(
             {
                 "SpeakerSearchTask": {
                     **TASK,
-                    "SpeakerSearchDetails": {"Results": [{"VoiceProfileId": "p"}]},
+                    "SpeakerSearchDetails": {"Results": [{"ConfidenceScore": 0.5}]},
                 }
             },
-            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].ConfidenceScore",
+            "SpeakerSearchTask.SpeakerSearchDetails.Results[0].VoiceProfileId",
         ),
     ],
 )

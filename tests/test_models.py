@@ -243,3 +243,17 @@ def test_non_finite_scores_are_malformed() -> None:
     }
     with pytest.raises(MalformedResponseError, match="finite"):
         SpeakerSearchTask.from_dict(bad)
+
+
+def test_a_result_without_confidence_score_scores_zero() -> None:
+    """AWS's Smithy model declares ConfidenceScore's default as 0 (aws/api-models-aws,
+    chime-sdk-voice/service/2022-08-03/chime-sdk-voice-2022-08-03.json, SpeakerSearchResult)."""
+    task = SpeakerSearchTask.from_dict(
+        {
+            "SpeakerSearchTaskId": "t",
+            "SpeakerSearchTaskStatus": "SUCCEEDED",
+            "SpeakerSearchDetails": {"Results": [{"VoiceProfileId": "p"}]},
+        }
+    )
+    assert task.results == (SpeakerSearchResult(confidence_score=0.0, voice_profile_id="p"),)
+    assert SpeakerSearchTask.from_dict(task.to_dict()) == task
