@@ -46,7 +46,7 @@ unit: $(DEV)  ## pytest with coverage (fails under 95% line+branch)
 dist-check: $(DEV)  ## Build sdist+wheel; demo from the wheel in a clean venv; tests from the sdist
 	$(BIN)/python .ci/dist_check.py
 
-test: lint typecheck unit dist-check  ## Everything CI runs
+test: lint typecheck unit  ## Lint, type checks and the test suite (CI also runs dist-check)
 
 bench: $(DEV)  ## Typed layer vs raw botocore (~1-2 min); prints and writes benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.run
