@@ -43,7 +43,6 @@ import errno
 import ipaddress
 import math
 import os
-import select
 import socket
 import ssl
 import threading
@@ -51,7 +50,15 @@ import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from ._http import HttpFailure, HttpResponse, ResponseParser, Target, socket_failures
+from ._http import (
+    ConnectionPool,
+    HttpFailure,
+    HttpResponse,
+    ResponseParser,
+    Target,
+    readable_now,
+    socket_failures,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -325,14 +332,7 @@ class _Link:
         those are taken in, and only application data or a close makes it stale.
         """
         try:
-            if hasattr(select, "poll"):
-                # Not select(): it refuses descriptors over 1023, common in big processes.
-                poller = select.poll()
-                poller.register(self.sock, select.POLLIN)
-                readable = bool(poller.poll(0))
-            else:  # pragma: no cover (Windows)
-                readable = bool(select.select([self.sock], [], [], 0)[0])
-            if not readable:
+            if not readable_now(self.sock):
                 return False
             data = self.sock.recv(_RECV)
         except (OSError, ValueError):
@@ -353,12 +353,6 @@ class _Link:
             self.sock.close()
 
 
-def _close_idle(idle: dict[_Key, deque[_Link]]) -> None:
-    for links in idle.values():
-        while links:
-            links.pop().close()
-
-
 class AsyncHttpEngine:
     """Sends requests over pooled keep-alive connections, each within one deadline.
 
@@ -372,43 +366,17 @@ class AsyncHttpEngine:
 
     def __init__(self, settings: HttpEngine) -> None:
         self._settings = settings
-        self._idle: dict[_Key, deque[_Link]] = {}
-        self._lock = threading.Lock()
-        self._generation = 0
+        self._pool: ConnectionPool[_Link] = ConnectionPool(settings.max_pool)
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Slots] = (
             weakref.WeakKeyDictionary()
         )
-        # An engine dropped without close() still closes its idle sockets.
-        weakref.finalize(self, _close_idle, self._idle)
-
-    # --- the pool -------------------------------------------------------------------------
-
-    def _checkout(self, key: _Key) -> _Link | None:
-        while True:
-            with self._lock:
-                idle = self._idle.get(key)
-                link = idle.pop() if idle else None
-            if link is None or not link.is_stale():
-                return link
-            link.close()
-
-    def _checkin(self, link: _Link) -> None:
-        with self._lock:
-            if link.generation == self._generation:
-                idle = self._idle.setdefault(link.key, deque())
-                if len(idle) < self._settings.max_pool:
-                    idle.append(link)
-                    return
-        link.close()
 
     def close(self) -> None:
         """Close every idle connection, and each one in use when its request ends.
 
         Later requests open new ones.
         """
-        with self._lock:
-            self._generation += 1
-            _close_idle(self._idle)
+        self._pool.close()
 
     def _slots_for(self, loop: asyncio.AbstractEventLoop) -> _Slots:
         slots = self._slots.get(loop)
@@ -480,7 +448,7 @@ class AsyncHttpEngine:
         proxy = self._settings.proxy_for(target.scheme)
         wire = self._settings.serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
-        link = self._checkout(key)
+        link = self._pool.checkout(key)
         if link is None:
             link = await self._open(key, target, proxy, deadline)
         try:
@@ -489,7 +457,7 @@ class AsyncHttpEngine:
             link.close()  # a request in flight: its answer must not meet the next one
             raise
         if reusable:
-            self._checkin(link)
+            self._pool.checkin(link)
         else:
             link.close()
         return response
@@ -518,7 +486,8 @@ class AsyncHttpEngine:
 
     async def _open(self, key: _Key, target: Target, proxy: str | None, overall: float) -> _Link:
         where = Target.from_url(proxy) if proxy is not None else target
-        link = _Link(key, await self._connect(where.host, where.port, overall), self._generation)
+        generation = self._pool.generation
+        link = _Link(key, await self._connect(where.host, where.port, overall), generation)
         try:
             if proxy is not None and target.scheme == "https":
                 await self._tunnel(link, target, proxy, overall)

@@ -28,7 +28,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import attrs
@@ -37,11 +37,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
+    "ConnectionPool",
     "HttpEngine",
     "HttpFailure",
     "HttpResponse",
+    "Pooled",
     "ResponseParser",
     "Target",
+    "readable_now",
     "socket_failures",
 ]
 
@@ -367,29 +370,105 @@ class _Deadline:
         return left
 
 
-class _Connection:
-    __slots__ = ("key", "sock")
+def readable_now(sock: socket.socket) -> bool:
+    """Whether ``sock`` has something to read (or its end) at once.
 
-    def __init__(self, key: tuple[str, str, int], sock: socket.socket) -> None:
+    Raises:
+        OSError, ValueError: the socket cannot be polled (it was closed).
+    """
+    if hasattr(select, "poll"):
+        # Not select(): it refuses descriptors over 1023, common in big processes.
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    readable, _, _ = select.select([sock], [], [], 0)  # pragma: no cover (Windows)
+    return bool(readable)  # pragma: no cover (Windows)
+
+
+class _Connection:
+    __slots__ = ("generation", "key", "sock")
+
+    def __init__(self, key: tuple[str, str, int], sock: socket.socket, generation: int = 0) -> None:
         self.key = key
         self.sock = sock
+        self.generation = generation
 
     def is_stale(self) -> bool:
         """An idle connection that is readable was closed (or sent junk): don't reuse it."""
         try:
-            if hasattr(select, "poll"):
-                # Not select(): it refuses descriptors over 1023, common in big processes.
-                poller = select.poll()
-                poller.register(self.sock, select.POLLIN)
-                return bool(poller.poll(0))
-            readable, _, _ = select.select([self.sock], [], [], 0)  # pragma: no cover (Windows)
+            return readable_now(self.sock)
         except (OSError, ValueError):
             return True
-        return bool(readable)  # pragma: no cover (Windows)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+class Pooled(Protocol):
+    """What :class:`ConnectionPool` keeps: a connection to one destination."""
+
+    key: tuple[str, str, int]
+    generation: int  # the pool's generation when it was opened
+
+    def is_stale(self) -> bool:
+        """Whether an idle connection must not be reused."""
+        ...
+
+    def close(self) -> None:
+        """Close it (quietly)."""
+        ...
+
+
+_C = TypeVar("_C", bound=Pooled)
+
+
+def _close_idle(idle: dict[tuple[str, str, int], deque[Any]]) -> None:
+    for connections in idle.values():
+        while connections:
+            connections.pop().close()
+
+
+class ConnectionPool(Generic[_C]):
+    """Idle keep-alive connections by destination, at most ``max_idle`` each; thread-safe.
+
+    :meth:`close` closes the idle connections, and each one in use at that moment when
+    it is given back (it was opened in an older generation), so nothing opened before a
+    close outlives it. A pool dropped without ``close()`` still closes its idle sockets.
+    """
+
+    def __init__(self, max_idle: int) -> None:
+        self.max_idle = max_idle
+        self.generation = 0
+        self._idle: dict[tuple[str, str, int], deque[_C]] = {}
+        self._lock = threading.Lock()
+        weakref.finalize(self, _close_idle, self._idle)
+
+    def checkout(self, key: tuple[str, str, int]) -> _C | None:
+        """The most recently used idle connection to ``key`` that is still usable."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                conn = idle.pop() if idle else None
+            if conn is None or not conn.is_stale():
+                return conn
+            conn.close()
+
+    def checkin(self, conn: _C) -> None:
+        """Keep ``conn`` for the next request to its destination, or close it."""
+        with self._lock:
+            if conn.generation == self.generation:
+                idle = self._idle.setdefault(conn.key, deque())
+                if len(idle) < self.max_idle:
+                    idle.append(conn)
+                    return
+        conn.close()
+
+    def close(self) -> None:
+        """Close every idle connection, and each one in use when it is given back."""
+        with self._lock:
+            self.generation += 1
+            _close_idle(self._idle)
 
 
 _AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
@@ -464,12 +543,6 @@ def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) 
     raise HttpFailure("connect", f"{kind_} to {host}:{port}: {last}", sent=False) from last
 
 
-def _close_idle(idle: dict[tuple[str, str, int], deque[_Connection]]) -> None:
-    for connections in idle.values():
-        while connections:
-            connections.pop().close()
-
-
 def _basic_auth(userinfo: str) -> str:
     user, _, password = userinfo.partition(":")
     token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode()
@@ -527,39 +600,20 @@ class HttpEngine:
         self._verify = verify
         self._proxies = dict(proxies or {})
         self._client_cert = client_cert
-        self._idle: dict[tuple[str, str, int], deque[_Connection]] = {}
+        self._pool: ConnectionPool[_Connection] = ConnectionPool(max_pool)
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
-        # A client dropped without close() still closes its idle sockets.
-        weakref.finalize(self, _close_idle, self._idle)
 
     def proxy_for(self, scheme: str) -> str | None:
         """The HTTP proxy's URL for requests to ``scheme`` URLs, if any."""
         return self._proxies.get(scheme)
 
-    # --- the pool -------------------------------------------------------------------------
-
-    def _checkout(self, key: tuple[str, str, int]) -> _Connection | None:
-        while True:
-            with self._lock:
-                idle = self._idle.get(key)
-                conn = idle.pop() if idle else None
-            if conn is None or not conn.is_stale():
-                return conn
-            conn.close()
-
-    def _checkin(self, conn: _Connection) -> None:
-        with self._lock:
-            idle = self._idle.setdefault(conn.key, deque())
-            if len(idle) < self.max_pool:
-                idle.append(conn)
-                return
-        conn.close()
-
     def close(self) -> None:
-        """Close every idle connection; later requests open new ones."""
-        with self._lock:
-            _close_idle(self._idle)
+        """Close every idle connection, and each one in use when its request ends.
+
+        Later requests open new ones.
+        """
+        self._pool.close()
 
     # --- one request ----------------------------------------------------------------------
 
@@ -589,16 +643,17 @@ class HttpEngine:
         # neither open a connection nor take one out of the pool.
         wire = self.serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
-        conn = self._checkout(key)
+        conn = self._pool.checkout(key)
         if conn is None:
-            conn = _Connection(key, self._open(target, proxy, overall))
+            generation = self._pool.generation
+            conn = _Connection(key, self._open(target, proxy, overall), generation)
         try:
             response, reusable = self._exchange(conn.sock, method, wire, overall)
         except BaseException:
             conn.close()
             raise
         if reusable:
-            self._checkin(conn)
+            self._pool.checkin(conn)
         else:
             conn.close()
         return response

@@ -9,6 +9,7 @@ settled) drives both loops: tenacity's ``Retrying`` for the client, and its
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -26,7 +27,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Iterator, Mapping
     from datetime import datetime, timedelta
 
     from ._clock import AsyncClock, Clock
@@ -139,7 +140,7 @@ class _Rules:
     """One call's retry rules, shared by the synchronous and the asynchronous loop.
 
     Holds the call's deadline and builds tenacity's stop, wait and before_sleep from the
-    policy; :meth:`settle` stamps a failed attempt's error and decides whether a lost
+    policy; :meth:`attempt` stamps a failed attempt's error and decides whether a lost
     answer of a non-idempotent request becomes an ``OutcomeUnknownError``.
     """
 
@@ -223,16 +224,28 @@ class _Rules:
             getattr(error, "code", type(error).__name__),
         )
 
-    def settle(
+    @contextlib.contextmanager
+    def attempt(self, state: tenacity.AttemptManager) -> Iterator[float | None]:
+        """One attempt: yields the seconds left; settles the library error it raises.
+
+        Errors are made fresh per attempt, so stamping the attempt count on them is
+        safe. A request without an idempotency token that may have reached the service
+        is not retried blindly: its lost answer becomes an ``OutcomeUnknownError``.
+        """
+        number = state.retry_state.attempt_number
+        sent_at = self.clock.now()
+        try:
+            yield self.remaining()
+        except (ServiceError, TransportError) as error:
+            error.attempts = number
+            unknown = self._outcome_unknown(error, number, sent_at)
+            if unknown is None:
+                raise
+            raise unknown from error
+
+    def _outcome_unknown(
         self, error: ServiceError | TransportError, number: int, sent_at: datetime
     ) -> OutcomeUnknownError | None:
-        """Stamp attempt ``number`` on its error; an ``OutcomeUnknownError`` to raise instead.
-
-        Errors are made fresh per attempt, so stamping the count on them is safe. A
-        request without an idempotency token that may have reached the service is not
-        retried blindly: its lost answer is an ``OutcomeUnknownError``.
-        """
-        error.attempts = number
         if self.idempotent or not isinstance(error, TransportError) or not error.request_sent:
             return None
         return OutcomeUnknownError(
@@ -289,16 +302,8 @@ def call_with_retries(
         details=details,
     )
     for state in tenacity.Retrying(sleep=clock.sleep, **rules.tenacity_arguments()):
-        with state:
-            number = state.retry_state.attempt_number
-            sent_at = clock.now()
-            try:
-                return attempt(rules.remaining())
-            except (ServiceError, TransportError) as error:
-                unknown = rules.settle(error, number, sent_at)
-                if unknown is None:
-                    raise
-                raise unknown from error
+        with state, rules.attempt(state) as time_left:
+            return attempt(time_left)
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
 
@@ -330,14 +335,6 @@ async def acall_with_retries(
     async for state in tenacity.AsyncRetrying(
         sleep=clock.sleep_async, **rules.tenacity_arguments()
     ):
-        with state:
-            number = state.retry_state.attempt_number
-            sent_at = clock.now()
-            try:
-                return await attempt(rules.remaining())
-            except (ServiceError, TransportError) as error:
-                unknown = rules.settle(error, number, sent_at)
-                if unknown is None:
-                    raise
-                raise unknown from error
+        with state, rules.attempt(state) as time_left:
+            return await attempt(time_left)
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
