@@ -258,12 +258,12 @@ def conversion(sizes: Sizes) -> Row:
     client.close()
     assert output_shape is not None  # noqa: S101 (Get has an output)
     parser = create_parser("rest-json")
+    body = realistic_body()
     response = {
         "status_code": 200,
         "headers": {"content-type": "application/json", "x-amzn-requestid": "bench"},
-        "body": realistic_body(),
+        "body": body,
     }
-    body = response["body"]
     task = SpeakerSearchTask.from_dict(json.loads(body)["SpeakerSearchTask"])
     assert len(task.results) == RESULTS  # noqa: S101 (the realistic response is what we time)
 

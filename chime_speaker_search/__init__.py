@@ -1,4 +1,4 @@
-"""Typed, retrying, idempotent client for Amazon Chime SDK Voice speaker search tasks.
+"""Typed, retrying, idempotent client for Amazon Chime SDK Voice speaker search and voice profiles.
 
 Start here::
 
@@ -43,6 +43,8 @@ from ._models import (
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
+    VoiceProfile,
+    VoiceProfileDomain,
 )
 from ._retry import RetryPolicy
 from ._wait import PollPolicy
@@ -68,6 +70,7 @@ from .errors import (
     UnauthorizedClientException,
     UnprocessableEntityException,
     Violation,
+    VoiceprintUnavailableError,
     WaitTimeoutError,
 )
 
@@ -116,8 +119,11 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfile",
+    "VoiceProfileDomain",
     "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
+    "VoiceprintUnavailableError",
     "WaitTimeoutError",
     "deduplicate_events",
     "events_for_task",

@@ -24,7 +24,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from datetime import timedelta
+    from datetime import datetime, timedelta
 
     from ._clock import Clock
 
@@ -132,6 +132,34 @@ def _retry_after(error: BaseException | None) -> float | None:
     return error.retry_after if isinstance(error, ServiceError) else None
 
 
+def _from_gateway(error: ServiceError) -> bool:
+    """A 5xx page naming no AWS error: retryable although its class is not (see _transport).
+
+    Such a page comes from a proxy or load balancer, which may have forwarded the request
+    (a 502 or 504 typically means the service behind it did not answer in time), so it
+    proves nothing about the request's effect.
+    """
+    return error.retryable and not type(error).retryable
+
+
+def _outcome_unknown(
+    what: str,
+    operation_name: str,
+    attempts: int,
+    sent_at: datetime,
+    details: Mapping[str, str] | None,
+) -> OutcomeUnknownError:
+    return OutcomeUnknownError(
+        f"{what} The service may or may not have acted on it, and {operation_name} has no "
+        "idempotency token, so it was not retried: check the outcome (e.g. list the "
+        "domain's voice profiles) before trying again.",
+        operation_name=operation_name,
+        attempts=attempts,
+        sent_at=sent_at,
+        details=details,
+    )
+
+
 def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's state)
     attempt: Callable[[float | None], _T],
     *,
@@ -155,7 +183,8 @@ def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's
         deadline: An outer ``clock.monotonic()`` deadline (e.g. a wait's), if any.
         idempotent: False for operations the service gives no idempotency token: a
             request that may have reached the service is then not retried, and its
-            lost answer raises ``OutcomeUnknownError``.
+            lost answer (or a proxy's 5xx page naming no AWS error) raises
+            ``OutcomeUnknownError``. The service's own error answers are retried as usual.
         details: For ``OutcomeUnknownError``: the request's identifying parameters.
 
     Returns:
@@ -232,18 +261,20 @@ def call_with_retries(  # noqa: C901 (tenacity's callbacks close over one call's
                 error.attempts = number
                 if idempotent or not error.request_sent:
                     raise
-                raise OutcomeUnknownError(
-                    f"{error} The service may or may not have acted on it, and "
-                    f"{operation_name} has no idempotency token, so it was not retried: "
-                    "check the outcome (e.g. list the domain's voice profiles) before "
-                    "trying again.",
-                    operation_name=operation_name,
-                    attempts=number,
-                    sent_at=sent_at,
-                    details=details,
+                raise _outcome_unknown(
+                    str(error), operation_name, number, sent_at, details
                 ) from error
             except ServiceError as error:
                 # Errors are made fresh per attempt, so stamping the count on them is safe.
                 error.attempts = number
-                raise
+                if idempotent or not _from_gateway(error):
+                    raise
+                raise _outcome_unknown(
+                    f"{error}: a proxy or load balancer answered, not the service, and the "
+                    "request may have reached the service behind it.",
+                    operation_name,
+                    number,
+                    sent_at,
+                    details,
+                ) from error
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

@@ -40,6 +40,10 @@ CONTRACT = {
     "ThrottledClientException",
     "ServiceFailureException",
     "ServiceUnavailableException",
+    "OutcomeUnknownError",
+    "VoiceprintUnavailableError",
+    "VoiceProfile",
+    "VoiceProfileDomain",
 }
 
 
@@ -72,6 +76,7 @@ def test_private_modules_declare_all() -> None:
         "_clock",
         "_convert",
         "_models",
+        "_paging",
         "_retry",
         "_validation",
         "_wait",
