@@ -26,9 +26,12 @@ if TYPE_CHECKING:
 
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
 
+# A well-formed SigV4 header (the emulator checks the form, not the signature, unless it
+# is given credentials).
 SIGNED = {
     "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/chime/aws4_request,"
-    " SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
+    " SignedHeaders=host;x-amz-date, Signature=" + "0123456789abcdef" * 4,
+    "X-Amz-Date": "20260101T000000Z",
 }
 
 
@@ -202,10 +205,11 @@ def test_unsigned_request_is_unauthorized(world: World) -> None:
     assert world.service.tasks == {}
 
 
-def test_a_non_sigv4_authorization_is_unauthorized(world: World) -> None:
+def test_a_non_sigv4_authorization_is_an_incomplete_signature(world: World) -> None:
     reply = world.send("GET", f"{world.tasks_path()}/x", headers={"Authorization": "Basic eDp5"})
-    assert reply.status == 401
-    assert reply.error_type == "UnauthorizedClientException"
+    assert reply.status == 403
+    assert reply.error_type is not None
+    assert reply.error_type.startswith("IncompleteSignatureException:")
 
 
 @pytest.mark.parametrize(
@@ -340,7 +344,8 @@ def test_fail_next_sends_retry_after_and_the_message(world: World) -> None:
     reply = world.send("GET", f"{world.tasks_path()}/any")
     assert (reply.status, reply.error_type) == (503, "ServiceUnavailableException")
     assert reply.headers["retry-after"] == "3"
-    assert reply.json == {"Message": "down for lunch"}
+    # [smithy] every modelled error has the members Code (ErrorCode) and Message.
+    assert reply.json == {"Code": "ServiceUnavailable", "Message": "down for lunch"}
     reply = world.send("GET", f"{world.tasks_path()}/any")
     assert (reply.status, reply.error_type) == (400, "TooManyCooksException")  # unknown: 400
     assert reply.headers["retry-after"] == "0.5"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from typing import Final
 
@@ -12,13 +13,28 @@ from chime_speaker_search.errors import error_class_for_code
 
 __all__ = ["OPERATIONS", "Faults", "Injected", "Plan", "operation_name"]
 
-OPERATIONS: Final = ("StartSpeakerSearchTask", "GetSpeakerSearchTask", "StopSpeakerSearchTask")
+OPERATIONS: Final = (
+    "StartSpeakerSearchTask",
+    "GetSpeakerSearchTask",
+    "StopSpeakerSearchTask",
+    "CreateVoiceProfile",
+    "UpdateVoiceProfile",
+    "GetVoiceProfile",
+    "DeleteVoiceProfile",
+    "ListVoiceProfiles",
+    "GetVoiceProfileDomain",
+    "ListVoiceProfileDomains",
+)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# boto3's method names too, so either spelling works.
 _BY_ANY_NAME: Final = {
     **{name: name for name in OPERATIONS},
-    # boto3's method names, so either spelling works.
-    "start_speaker_search_task": "StartSpeakerSearchTask",
-    "get_speaker_search_task": "GetSpeakerSearchTask",
-    "stop_speaker_search_task": "StopSpeakerSearchTask",
+    **{_snake(name): name for name in OPERATIONS},
 }
 _UNKNOWN_CODE_STATUS: Final = 400
 

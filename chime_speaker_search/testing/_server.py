@@ -9,23 +9,28 @@ idle keep-alive connections at once instead of leaving threads blocked on them.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import selectors
 import socket
 import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ._wire import WireRequest
 
 if TYPE_CHECKING:
-    from ._wire import WireApp
+    from ._wire import WireApp, WireResponse
 
 __all__ = ["EmulatorServer"]
 
 _LOG = logging.getLogger("chime_speaker_search.testing")
 _JOIN_TIMEOUT = 5.0
+# accept() failures that mean "out of descriptors or memory": retrying at once cannot help.
+_OUT_OF_RESOURCES: Final = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+_BACKOFF_MIN: Final = 0.01
+_BACKOFF_MAX: Final = 1.0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -58,30 +63,47 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET  # noqa: N815
 
     def _serve(self) -> None:
-        length_header = self.headers.get("Content-Length") or "0"
-        length = int(length_header) if length_header.isdigit() else -1
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        app = self.server.app
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            # AWS SDKs always send a Content-Length to this API; a chunked body would be
+            # left in the stream and read as the next request.
+            self.send_error(411, "Length Required: send a Content-Length")
+            return
+        length_header = headers.get("content-length") or "0"
+        length = int(length_header) if length_header.isascii() and length_header.isdigit() else -1
         if length < 0:
             self.send_error(400, "Invalid Content-Length")
             return
-        body = self.rfile.read(length) if length else b""
-        response = self.server.app.handle(
-            WireRequest(
-                method=self.command,
-                target=self.path,
-                headers={name.lower(): value for name, value in self.headers.items()},
-                body=body,
-            )
-        )
-        if response.delay:
-            self.server.stopping.wait(response.delay)
-        if response.drop or self.server.stopping.is_set():
-            # The request took effect; the client gets a closed connection, no bytes.
+        if length > app.max_body_bytes:
+            # Answered before a byte of the body is read, so an oversized body costs no
+            # memory; the unread body makes the connection unusable, hence the close.
             self.close_connection = True
+            self._send(app.too_large(self.command, self.path, headers))
             return
+        body = self.rfile.read(length) if length else b""
+        response = app.handle(
+            WireRequest(method=self.command, target=self.path, headers=headers, body=body)
+        )
+        try:
+            if response.delay:
+                self.server.stopping.wait(response.delay)
+            if response.drop or self.server.stopping.is_set():
+                # The request took effect; the client gets a closed connection, no bytes.
+                self.close_connection = True
+                return
+            self._send(response)
+        finally:
+            if response.on_sent is not None:
+                response.on_sent()
+
+    def _send(self, response: WireResponse) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
@@ -108,6 +130,7 @@ class EmulatorServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.app = app
         self.stopping = threading.Event()
+        self._accept_backoff = 0.0
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._wake_reader, self._wake_writer = socket.socketpair()
@@ -162,7 +185,33 @@ class EmulatorServer(ThreadingHTTPServer):
                 if self.stopping.is_set():
                     break
                 if any(key.fileobj is self for key, _ in ready):
-                    self._handle_request_noblock()  # type: ignore[attr-defined]
+                    self._accept()
+
+    def _accept(self) -> None:
+        """Accept one connection and hand it to a thread; back off when out of resources.
+
+        socketserver's own version ignores a failed accept, so when the process is out
+        of file descriptors (EMFILE/ENFILE) the pending connection keeps the listening
+        socket readable and the loop spins at full CPU until connections close. Here
+        each such failure waits, doubling from 10 ms to 1 s, or until stop().
+        """
+        try:
+            request, client_address = self.get_request()
+        except OSError as error:
+            if error.errno in _OUT_OF_RESOURCES:
+                if not self._accept_backoff:
+                    _LOG.warning("cannot accept connections (%s); backing off", error)
+                self._accept_backoff = min(
+                    max(2 * self._accept_backoff, _BACKOFF_MIN), _BACKOFF_MAX
+                )
+                self.stopping.wait(self._accept_backoff)
+            return
+        self._accept_backoff = 0.0
+        try:
+            self.process_request(request, client_address)
+        except Exception:  # noqa: BLE001 (e.g. no thread to spare: drop this connection, keep serving)
+            self.handle_error(request, client_address)
+            self.shutdown_request(request)
 
     def stop(self) -> None:
         """Stop accepting, wake delayed responses, close every connection, unbind."""

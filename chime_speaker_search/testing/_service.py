@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from datetime import datetime, timezone
+from collections import deque
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from chime_speaker_search._events import events_for_task
-
 from ._backend import Emulator
 from ._clock import ScaledClock
+from ._profiles import ARN_ACCOUNT
+from ._rules import MAX_ACTIVE_TASKS, MAX_VOICE_PROFILES_PER_DOMAIN
 from ._server import EmulatorServer
 from ._wire import WireApp
 
@@ -28,17 +29,20 @@ if TYPE_CHECKING:
 
 __all__ = ["LocalSpeakerSearchService"]
 
-# The account the emulator's events say they come from (AWS's documentation example).
-EVENT_ACCOUNT: Final = "111122223333"
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# The account the emulator's events and ARNs say they come from (AWS's documentation example).
+EVENT_ACCOUNT: Final = ARN_ACCOUNT
+_LOG = logging.getLogger("chime_speaker_search.testing")
+# How often (real seconds) events are pushed to `on_event` while nothing else happens.
+_EVENT_TICK: Final = 0.05
 
 
 class LocalSpeakerSearchService:
     """A local, in-process stand-in for the Amazon Chime SDK Voice speaker search API.
 
     A real HTTP server that speaks the service's wire protocol, so this library,
-    raw boto3 and the AWS CLI all work against it through ``endpoint_url``. Any
-    SigV4-signed request is accepted (credentials are not checked, only required).
+    raw boto3 and the AWS CLI all work against it through ``endpoint_url``. It serves
+    the speaker search tasks (Start, Get, Stop) and the voice profile operations
+    (Create/Update/Get/Delete/ListVoiceProfiles, Get/ListVoiceProfileDomains).
 
     A task's life follows the service's documentation, computed from the clock
     whenever the task is read:
@@ -50,14 +54,25 @@ class LocalSpeakerSearchService:
       (``VoiceprintGenerationSuccess``) 20 s after starting; with 10-20 s it ends
       PARTIAL_SUCCESS (``VoiceprintGenerationFailure``) when the speech runs out;
       with < 10 s it ends FAILED, with a ``StatusMessage`` saying why.
-    * Results: the profiles of the task's domain, at most 10, best first. The
-      leg's own speaker scores >= 0.85, everybody else < 0.6; the same call and
-      profile always score the same.
+    * Results: the unexpired profiles of the task's domain, at most 10, best first.
+      The leg's own speaker scores >= 0.85, everybody else < 0.6; the same call and
+      profile always score the same. A profile made from a task (CreateVoiceProfile,
+      UpdateVoiceProfile) holds the voice of that task's leg.
 
-    Quotas: one active task per call, ``max_active_tasks`` in all
+    Retention: a task is kept 7 days (then Get and Stop answer NotFound), its
+    voiceprint 24 hours (then Create/UpdateVoiceProfile answer Gone), a voice profile
+    3 years after its creation or last update (then it is not found, nor matched).
+
+    Quotas: one active task per call, ``max_active_tasks`` in all, and
+    ``max_voice_profiles_per_domain`` profiles made by CreateVoiceProfile
     (``ResourceLimitExceededException``). A ``ClientRequestToken`` reused with the
     same request returns the same task; with another request it is a
     ``ConflictException``.
+
+    Authentication: an unsigned request is refused (401 ``UnauthorizedClientException``);
+    an ``Authorization`` header that is not a well-formed SigV4 one for the service
+    ``chime`` is refused as AWS does (403 ``IncompleteSignatureException`` or
+    ``InvalidSignatureException``). With ``credentials``, signatures are also verified.
 
     Example:
         >>> from chime_speaker_search import SpeakerSearchClient
@@ -83,10 +98,28 @@ class LocalSpeakerSearchService:
             instant, exact tests. Default: real time times ``time_scale``.
         time_scale: How fast the default clock runs (10.0 = ten times real time).
             Only for the default clock.
-        max_active_tasks: How many IN_QUEUE/IN_PROGRESS tasks may exist at once.
+        max_active_tasks: How many IN_QUEUE/IN_PROGRESS tasks may exist at once (the
+            service's default quota: 25).
+        max_voice_profiles_per_domain: How many voice profiles CreateVoiceProfile may
+            make a domain hold (the service's default quota: 20). Seeding with
+            :meth:`add_voice_profile` is not limited.
         on_event: Called with each ``SpeakerSearchStatus`` event in its EventBridge
             wire form (a ``dict``, what a Lambda function behind an EventBridge rule
-            receives), as the service would send it. See :attr:`events`.
+            receives), as the service would send it, from a background thread or the
+            thread serving a request. See :attr:`events`.
+        credentials: Secret access keys by access key id, e.g. ``{"AKID": "secret"}``:
+            when given, every request's SigV4 signature is verified with botocore's
+            signer (403 on a mismatch or an unknown key). Default: only the form of
+            the ``Authorization`` header is checked, so any credentials work.
+        concurrency_quota: Enforce the service's quota of one API call at a time per
+            speaker search task, voice profile and voice profile domain: a request for
+            one that another request is still being answered for (e.g. held back by
+            :meth:`delay_next`) gets a ``ConflictException``. Off by default, so that
+            concurrent tests of a client are not refused.
+        request_log_size: How many requests :attr:`requests` (and events
+            :attr:`events`) keep, the newest; older ones are forgotten.
+        max_body_bytes: Request bodies larger than this are refused with HTTP 413
+            before they are read.
 
     Raises:
         ValueError: ``time_scale`` is given with a ``clock``, or a number is out of range.
@@ -99,31 +132,62 @@ class LocalSpeakerSearchService:
         port: int = 0,
         clock: Clock | None = None,
         time_scale: float = 1.0,
-        max_active_tasks: int = 25,
+        max_active_tasks: int = MAX_ACTIVE_TASKS,
+        max_voice_profiles_per_domain: int = MAX_VOICE_PROFILES_PER_DOMAIN,
         on_event: Callable[[dict[str, Any]], object] | None = None,
+        credentials: Mapping[str, str] | None = None,
+        concurrency_quota: bool = False,
+        request_log_size: int = 1000,
+        max_body_bytes: int = 1024 * 1024,
     ) -> None:
         if clock is not None and time_scale != 1.0:
             raise ValueError("time_scale applies to the default clock only; omit it or the clock")
-        if isinstance(max_active_tasks, bool) or not isinstance(max_active_tasks, int):
-            raise TypeError(f"max_active_tasks must be an int, got {max_active_tasks!r}")
-        if max_active_tasks < 1:
-            raise ValueError(f"max_active_tasks must be at least 1, got {max_active_tasks}")
+        for name, value in (
+            ("max_active_tasks", max_active_tasks),
+            ("max_voice_profiles_per_domain", max_voice_profiles_per_domain),
+            ("request_log_size", request_log_size),
+            ("max_body_bytes", max_body_bytes),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{name} must be an int, got {value!r}")
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
         if not 0 <= port <= 65535:  # noqa: PLR2004 (the largest TCP port)
             raise ValueError(f"port must be 0-65535, got {port}")
+        # Checked at run time too: the public API is called from untyped test code.
+        pairs: list[tuple[object, object]] = list((credentials or {}).items())
+        if not all(isinstance(k, str) and k and isinstance(v, str) and v for k, v in pairs):
+            # The message names no key or secret: they must not reach test logs.
+            raise ValueError("credentials must map non-empty access key ids to non-empty secrets")
         self._host = host
         self._port = port
         self._clock: Clock = clock if clock is not None else ScaledClock(time_scale)
-        self._app = WireApp(Emulator(clock=self._clock, max_active_tasks=max_active_tasks))
+        self._app = WireApp(
+            Emulator(
+                clock=self._clock,
+                max_active_tasks=max_active_tasks,
+                max_voice_profiles_per_domain=max_voice_profiles_per_domain,
+                region=self.region_name,
+            ),
+            request_log_size=request_log_size,
+            max_body_bytes=max_body_bytes,
+            credentials=credentials,
+            concurrency_quota=concurrency_quota,
+        )
         if on_event is not None:
-            # Only a callback needs pushing after each request; `events` is computed
-            # when read, so without one the requests pay nothing for events.
+            # Only a callback needs pushing after each request; `events` is brought up
+            # to date when read, so without one the requests pay nothing for events.
             self._app.after_request = self._publish_events
         self._on_event = on_event
-        self._events: dict[str, SpeakerSearchStatusEvent] = {}
+        self._events: deque[SpeakerSearchStatusEvent] = deque(maxlen=request_log_size)
         self._events_lock = threading.Lock()
+        self._outbox: deque[dict[str, Any]] = deque()
+        self._delivering = threading.Lock()
         self._lifecycle = threading.Lock()
         self._server: EmulatorServer | None = None
         self._thread: threading.Thread | None = None
+        self._ticker: threading.Thread | None = None
+        self._ticker_stop = threading.Event()
 
     # --- running ---------------------------------------------------------------------
 
@@ -140,16 +204,35 @@ class LocalSpeakerSearchService:
                 self._server = EmulatorServer(self._host, self._port, self._app)
                 self._port = self._server.server_port
                 self._thread = self._server.serve()
+                if self._on_event is not None:
+                    # Events go out when their step happens, whether or not anyone
+                    # sends a request then.
+                    self._ticker_stop.clear()
+                    self._ticker = threading.Thread(
+                        target=self._tick,
+                        name=f"LocalSpeakerSearchService:{self._port}:events",
+                        daemon=True,
+                    )
+                    self._ticker.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close every connection; prompt and idempotent."""
         with self._lifecycle:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
+            server, thread, ticker = self._server, self._thread, self._ticker
+            self._server = self._thread = self._ticker = None
         if server is not None:
             server.stop()
             server.close(thread)
+        if ticker is not None:
+            self._ticker_stop.set()
+            ticker.join()
+            # What happened before the stop is delivered before stop() returns.
+            self._publish_events()
+
+    def _tick(self) -> None:
+        while not self._ticker_stop.wait(_EVENT_TICK):
+            self._publish_events()
 
     def __enter__(self) -> Self:
         return self.start()
@@ -215,20 +298,34 @@ class LocalSpeakerSearchService:
         with self._app.lock:
             return self._app.emulator.add_voice_connector(id)
 
-    def add_voice_profile_domain(self, id: str | None = None) -> str:  # noqa: A002 (the documented name)
+    def add_voice_profile_domain(
+        self,
+        id: str | None = None,  # noqa: A002 (the documented name)
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        kms_key_arn: str | None = None,
+    ) -> str:
         """Create a voice profile domain.
 
         Args:
             id: Its id; default a fresh UUID.
+            name: Its ``Name``; default ``"domain-"`` and the id's first 8 characters.
+            description: Its ``Description``; default none.
+            kms_key_arn: The KMS key ARN of its ``ServerSideEncryptionConfiguration``;
+                default a made-up key ARN in the emulator's account.
 
         Returns:
             The domain's id.
 
         Raises:
-            ValueError: The id exists already, or is empty/whitespace/too long.
+            ValueError: The id exists already, or is empty/whitespace/too long, or
+                ``name``/``kms_key_arn`` is empty.
         """
         with self._app.lock:
-            return self._app.emulator.add_voice_profile_domain(id)
+            return self._app.emulator.add_voice_profile_domain(
+                id, name=name, description=description, kms_key_arn=kms_key_arn
+            )
 
     def add_voice_profile(
         self, domain_id: str, *, speaker: str, voice_profile_id: str | None = None
@@ -294,49 +391,69 @@ class LocalSpeakerSearchService:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first (a copy)."""
+        """The requests received, oldest first (a copy): the newest ``request_log_size``."""
         with self._app.lock:
             return list(self._app.requests)
 
     @property
     def tasks(self) -> Mapping[str, SpeakerSearchTask]:
-        """Every task created so far, by id in creation order, as of now (read-only)."""
+        """Every task kept (7 days), by id in creation order, as of now (read-only)."""
         with self._app.lock:
             return MappingProxyType(self._app.emulator.tasks())
 
     @property
-    def events(self) -> list[SpeakerSearchStatusEvent]:
-        """Every ``SpeakerSearchStatus`` event the service has sent, in order (a copy).
+    def voice_profiles(self) -> Mapping[str, Mapping[str, Any]]:
+        """Every unexpired voice profile in its wire form (``VoiceProfile``), by id (read-only).
 
-        Like the real service, the emulator sends an identification event once a
-        task has identified the speaker (or failed to), and a voiceprint event when
-        the voiceprint succeeded or failed. Events follow the service's clock: they
-        are sent when the emulator next handles a request, or when this property is
-        read, after the clock passed the moment they happened. ``.to_dict()`` gives
-        each one's EventBridge wire form, to feed an event handler under test.
+        Seeded profiles and those CreateVoiceProfile made alike, oldest first: for
+        assertions such as "exactly one profile was created".
+        """
+        with self._app.lock:
+            profiles = self._app.emulator.voice_profiles()
+        return MappingProxyType({key: MappingProxyType(value) for key, value in profiles.items()})
+
+    @property
+    def events(self) -> list[SpeakerSearchStatusEvent]:
+        """The ``SpeakerSearchStatus`` events the service has sent, in order (a copy).
+
+        Like the real service, the emulator sends an identification event when a task
+        has identified the speaker (or failed to), and a voiceprint event when the
+        voiceprint succeeded or failed, each timed when that step happened on the
+        service's clock, whether or not anyone read the task in between. They go out
+        (to ``on_event``, and into this list) when a request is handled, every 50 ms
+        while an ``on_event`` callback is set, and when this property is read. The list
+        keeps the newest ``request_log_size``. ``.to_dict()`` gives each one's
+        EventBridge wire form, to feed an event handler under test.
         """
         self._publish_events()
         with self._events_lock:
-            return list(self._events.values())
+            return list(self._events)
 
     def _publish_events(self) -> None:
-        fresh: list[SpeakerSearchStatusEvent] = []
-        tasks = self.tasks
         with self._events_lock:
-            for task in tasks.values():
-                fresh.extend(
-                    event
-                    for event in events_for_task(
-                        task, account=EVENT_ACCOUNT, region=self.region_name
-                    )
-                    if event.idempotency_key not in self._events
-                )
-            fresh.sort(key=lambda event: event.time or _EPOCH)
-            for event in fresh:
-                self._events[event.idempotency_key] = event
-        if self._on_event is not None:
-            for event in fresh:
-                self._on_event(event.to_dict())
+            with self._app.lock:
+                fresh = self._app.emulator.take_events()
+            self._events.extend(fresh)
+            if self._on_event is not None:
+                self._outbox.extend(event.to_dict() for event in fresh)
+        if self._on_event is None:
+            return
+        # One thread at a time calls the callback, in order, and never while holding a
+        # lock the callback might need (it may read `events` or send a request); a
+        # thread that finds another delivering leaves its events to it.
+        while self._outbox and self._delivering.acquire(blocking=False):
+            try:
+                while self._outbox:
+                    self._deliver(self._on_event, self._outbox.popleft())
+            finally:
+                self._delivering.release()
+
+    @staticmethod
+    def _deliver(callback: Callable[[dict[str, Any]], object], payload: dict[str, Any]) -> None:
+        try:
+            callback(payload)
+        except Exception:  # noqa: BLE001 (a user's event handler must not stop the service)
+            _LOG.exception("the emulator's on_event callback failed")
 
     # --- fault injection -------------------------------------------------------------
 
@@ -357,8 +474,9 @@ class LocalSpeakerSearchService:
         requests for the operation use them up.
 
         Args:
-            operation: ``"StartSpeakerSearchTask"`` (or ``"start_speaker_search_task"``),
-                ``"GetSpeakerSearchTask"`` or ``"StopSpeakerSearchTask"``.
+            operation: The operation's name, e.g. ``"StartSpeakerSearchTask"`` or
+                ``"CreateVoiceProfile"``, or boto3's method name for it
+                (``"start_speaker_search_task"``); any of the ten the emulator serves.
             code: The error code, e.g. ``"ThrottledClientException"``.
             times: How many requests in a row fail.
             message: The error's ``Message``; default says it was injected.

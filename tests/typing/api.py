@@ -7,7 +7,7 @@ an ignore that is no longer needed, so a loosened signature fails the check).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -179,6 +179,12 @@ def testing_types(clock: ManualClock) -> None:
         assert_type(service.add_voice_connector(), str)
         assert_type(service.add_call("vc", caller="alice"), str)
         assert_type(service.tasks[""], SpeakerSearchTask)
+        domain = service.add_voice_profile_domain(name="support", kms_key_arn="arn:aws:kms:k")
+        assert_type(domain, str)
+        assert_type(service.voice_profiles[""], Mapping[str, Any])
+        assert_type(service.requests[0].operation, str | None)
+    LocalSpeakerSearchService(credentials={"AKID": "secret"}, request_log_size=10)
+    LocalSpeakerSearchService(max_body_bytes="1")  # type: ignore[arg-type]
 
 
 def voice_profile_calls(client: SpeakerSearchClient, task: SpeakerSearchTask) -> None:
