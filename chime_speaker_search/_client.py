@@ -468,8 +468,8 @@ class SpeakerSearchClient:
             ResourceLimitExceededException: the domain holds its maximum of profiles.
             ServiceError: the service refused (a subclass per error code).
             TransportError: the service could not be reached (nothing was created).
-            MalformedResponseError: the answer does not fit the model (the profile was
-                created: list the domain's profiles to find it).
+            MalformedResponseError: the answer is unusable; the profile may exist (check as
+                for ``OutcomeUnknownError``; not repeated).
         """
         return self._write_profile(
             "CreateVoiceProfile",
@@ -498,7 +498,7 @@ class SpeakerSearchClient:
             GoneException: the task's voiceprint is no longer kept.
             ServiceError: the service refused (a subclass per error code).
             TransportError: the service could not be reached (nothing was changed).
-            MalformedResponseError: the answer does not fit the model.
+            MalformedResponseError: the answer is unusable; the update may have happened.
         """
         return self._write_profile(
             "UpdateVoiceProfile",
@@ -508,14 +508,24 @@ class SpeakerSearchClient:
         )
 
     def _write_profile(self, operation_name: str, params: Mapping[str, Any]) -> VoiceProfile:
-        response = self._call(operation_name, params, idempotent=False)
+        return self._write(
+            operation_name, params, lambda response: voice_profile_from(response, operation_name)
+        )
+
+    def _write(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        read: Callable[[Mapping[str, Any]], _T],
+    ) -> _T:
+        """A call without an idempotency token: one that may have acted is never repeated."""
         try:
-            return voice_profile_from(response, operation_name)
+            return read(self._call(operation_name, params, idempotent=False))
         except MalformedResponseError as error:
-            # The service answered success: the write happened, only the answer is unusable.
+            # An unusable answer (usually to a success) is no proof of no effect.
             raise MalformedResponseError(
-                f"{error} {operation_name} succeeded, but its answer is unusable: do not "
-                "repeat it; list the domain's voice profiles to find the profile.",
+                f"{error} {operation_name} may have taken effect: do not repeat it blindly; "
+                "check first (list the domain's voice profiles, or get the profile).",
                 field=error.field,
             ) from error
 
@@ -551,9 +561,10 @@ class SpeakerSearchClient:
             NotFoundException: no such profile.
             ServiceError: the service refused (a subclass per error code).
             TransportError: the service could not be reached (nothing was deleted).
+            MalformedResponseError: the answer is unusable; the profile may be deleted.
         """
         params = check_voice_profile_id(voice_profile_id=voice_profile_id)
-        self._call("DeleteVoiceProfile", params, idempotent=False)
+        self._write("DeleteVoiceProfile", params, lambda _: None)
 
     def list_voice_profiles(
         self, *, voice_profile_domain_id: str, page_size: int | None = None

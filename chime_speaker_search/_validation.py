@@ -236,8 +236,10 @@ def _checked(errors: list[Violation], **params: object) -> dict[str, object]:
     """Raise the collected violations, or return the parameters with plain strings."""
     if errors:
         raise InvalidParameterError(errors)
+    # Plain str and int: on Python 3.10 the query serialiser's str() of an IntEnum
+    # member is its name ("Size.SMALL"), not its number.
     return {
-        name: _plain(value) if isinstance(value, str) else value
+        name: _plain(value) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
         for name, value in params.items()
         if value is not None
     }

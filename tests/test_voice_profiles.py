@@ -3,6 +3,7 @@ pagination, the no-token retry rule, and ``enrol``'s local checks."""
 
 from __future__ import annotations
 
+import enum
 import json
 import pickle
 import socket
@@ -876,3 +877,44 @@ def test_fuzzed_profiles_give_a_model_or_malformed_response_error(wire: dict[str
         assert error.field.startswith("VoiceProfile")
     else:
         assert isinstance(profile.voice_profile_id, str)
+
+
+@pytest.mark.parametrize("operation", WRITES)
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(status=200, body=b"<html>not json</html>"),
+        Reply(status=200, body=b"[1, 2]"),
+        Reply(status=201, body=b"{" * 2000),
+    ],
+    ids=["not-json", "array", "deep"],
+)
+def test_an_unreadable_answer_to_a_write_is_not_repeated_and_says_to_check(
+    client: SpeakerSearchClient, scripted: ScriptedServer, operation: str, reply: Reply
+) -> None:
+    """A 2xx whose body is unusable proves nothing about the write: never retried."""
+    scripted.script(reply, OK_REPLIES[operation])
+    with pytest.raises(MalformedResponseError) as caught:
+        CALLS[operation](client)
+    assert len(scripted.requests) == 1
+    assert f"{operation} may have taken effect" in str(caught.value)
+    assert caught.value.field == "(response)"
+
+
+def test_a_page_size_given_as_an_int_enum_is_sent_as_its_number(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    """On Python 3.10 str() of an IntEnum member is its name, which botocore would send."""
+
+    class Size(enum.IntEnum):
+        SMALL = 7
+
+    class Domain(str, enum.Enum):
+        MAIN = "d-1"
+
+    scripted.script(profiles_page([]))
+    list(client.list_voice_profiles(voice_profile_domain_id=Domain.MAIN, page_size=Size.SMALL))
+    assert query(scripted.requests[0].path) == {
+        "voice-profile-domain-id": ["d-1"],
+        "max-results": ["7"],
+    }
