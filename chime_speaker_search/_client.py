@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._clock import SystemClock
 from ._convert import (
     structure_task,
+    unusable_write_answer,
     voice_profile_domain_from,
     voice_profile_domain_page,
     voice_profile_from,
@@ -522,12 +523,7 @@ class SpeakerSearchClient:
         try:
             return read(self._call(operation_name, params, idempotent=False))
         except MalformedResponseError as error:
-            # An unusable answer (usually to a success) is no proof of no effect.
-            raise MalformedResponseError(
-                f"{error} {operation_name} may have taken effect: do not repeat it blindly; "
-                "check first (list the domain's voice profiles, or get the profile).",
-                field=error.field,
-            ) from error
+            raise unusable_write_answer(error, operation_name) from error
 
     def get_voice_profile(self, *, voice_profile_id: str) -> VoiceProfile:
         """Fetch a voice profile.

@@ -59,6 +59,7 @@ __all__ = [
     "unstructure_event",
     "unstructure_model",
     "unstructure_task",
+    "unusable_write_answer",
     "voice_profile_domain_from",
     "voice_profile_domain_page",
     "voice_profile_from",
@@ -414,6 +415,21 @@ def voice_profile_domain_from(
         MalformedResponseError: the response has no usable domain.
     """
     return structure_voice_profile_domain(_member(response, "VoiceProfileDomain", operation_name))
+
+
+def unusable_write_answer(
+    error: MalformedResponseError, operation_name: str
+) -> MalformedResponseError:
+    """The error for an unusable answer to a call without a token (Create/Update/Delete).
+
+    An answer that cannot be read, usually to a success, is no proof of no effect:
+    the message says so, and that the call must not be repeated blindly.
+    """
+    return MalformedResponseError(
+        f"{error} {operation_name} may have taken effect: do not repeat it blindly; "
+        "check first (list the domain's voice profiles, or get the profile).",
+        field=error.field,
+    )
 
 
 def _page(

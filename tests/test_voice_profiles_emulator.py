@@ -8,6 +8,7 @@ the emulator's own tests (tests/test_testing_profiles.py)."""
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import chime_speaker_search as css
 from chime_speaker_search import (
     OutcomeUnknownError,
     PollPolicy,
+    RetryPolicy,
     SpeakerSearchClient,
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
@@ -310,3 +312,24 @@ def test_unknown_ids_are_not_found(world: World) -> None:
     with pytest.raises(css.NotFoundException):
         client.create_voice_profile(speaker_search_task_id="no-such-task")
     assert world.sent("UpdateVoiceProfile") == 1  # errors are answers: not retried
+
+
+def test_a_create_held_past_its_deadline_is_outcome_unknown_by_the_deadline(
+    world: World,
+) -> None:
+    """Real time: the answer comes too late; the call ends at its deadline, not retried."""
+    task = world.search("sam")
+    world.service.delay_next("CreateVoiceProfile", 3.0)
+    with SpeakerSearchClient(
+        endpoint_url=world.service.endpoint_url,
+        region_name=world.service.region_name,
+        retry=RetryPolicy(timeout=0.5),
+    ) as timed:
+        started = time.monotonic()
+        with pytest.raises(OutcomeUnknownError) as caught:
+            timed.create_voice_profile(speaker_search_task_id=task.speaker_search_task_id)
+        elapsed = time.monotonic() - started
+    assert elapsed < 0.5 + 0.25
+    assert caught.value.attempts == 1
+    assert world.sent("CreateVoiceProfile") == 1
+    assert len(world.profiles_in_domain()) == 1  # it took effect at once
