@@ -703,12 +703,22 @@ MALFORMED = [
         "is missing",
     ),
     (
-        "no confidenceScore",
-        _delete((*RESULTS, 1, "confidenceScore")),
+        "confidenceScore an array",
+        _set((*RESULTS, 1, "confidenceScore"), []),
         "detail.speakerSearchDetails.results[1].confidenceScore",
-        "is missing",
+        "number",
     ),
 ]
+
+
+def test_an_event_result_without_confidence_score_scores_zero_as_in_the_api() -> None:
+    """The API's Smithy default for ConfidenceScore (0) holds for the same result in events."""
+    raw = load(IDENTIFICATION)
+    _delete((*RESULTS, 1, "confidenceScore"))(raw)
+    (event,) = parse_event(raw)
+    assert isinstance(event, SpeakerSearchStatusEvent)
+    assert event.detail.speaker_search_details is not None
+    assert event.detail.speaker_search_details.results[1].confidence_score == 0.0
 
 
 @pytest.mark.parametrize(
