@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ipaddress
 import select
 import socket
 import ssl
@@ -27,13 +28,13 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote, urlsplit
 
 import attrs
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping, Sequence
 
 __all__ = [
     "HttpEngine",
@@ -48,6 +49,7 @@ MAX_HEAD: Final = 64 * 1024
 # profiles is ~40 kB. Anything near this is not the service talking.
 MAX_BODY: Final = 4 * 1024 * 1024
 _RECV: Final = 64 * 1024
+_LONGEST_WAIT: Final = 86400.0
 
 
 class HttpFailure(Exception):
@@ -94,6 +96,9 @@ class ResponseParser:
         self._buffer = bytearray()
         self._state = _HEAD
         self._remaining = 0
+        # Where to resume looking for a line end: bytes trickled one at a time must not
+        # make each look rescan the whole head (~1 s of CPU for a 64 KiB head).
+        self._scanned = 0
         self.status = 0
         self.headers: dict[str, str] = {}
         self.body = bytearray()
@@ -118,6 +123,10 @@ class ResponseParser:
         self._buffer += data
         while self._state != _DONE and self._step():
             pass
+        if self._state == _DONE and self._buffer:
+            # Bytes beyond the answer (one to a request not sent yet?): whatever comes
+            # next on this connection can't be matched to a request, so don't reuse it.
+            self.keep_alive = False
 
     def feed_eof(self) -> None:
         """The connection closed: fine only when the body runs until close."""
@@ -160,19 +169,22 @@ class ResponseParser:
         self.body += data
 
     def _parse_head(self) -> bool:
-        end = self._buffer.find(b"\r\n\r\n")
+        end = self._buffer.find(b"\r\n\r\n", self._scanned)
+        # Checked whether or not the end arrived: one read may bring a head and its end.
+        if (end if end >= 0 else len(self._buffer)) > MAX_HEAD:
+            raise HttpFailure(
+                "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
+            )
         if end < 0:
-            if len(self._buffer) > MAX_HEAD:
-                raise HttpFailure(
-                    "protocol", f"the response head is larger than {MAX_HEAD} bytes", sent=True
-                )
+            self._scanned = max(0, len(self._buffer) - 3)
             return False
         head = bytes(self._buffer[:end]).decode("latin-1")
         del self._buffer[: end + 4]
+        self._scanned = 0
         status_line, _, header_block = head.partition("\r\n")
         version, _, rest = status_line.partition(" ")
         code = rest[:3]
-        if not version.startswith("HTTP/1.") or not code.isdigit() or len(code) != 3:  # noqa: PLR2004
+        if not version.startswith("HTTP/1.") or not _digits(code) or len(code) != 3:  # noqa: PLR2004
             raise HttpFailure(
                 "protocol", f"the server did not answer HTTP/1.x: {status_line[:60]!r}", sent=True
             )
@@ -208,7 +220,7 @@ class ResponseParser:
             self._state = _UNTIL_CLOSE
             self.keep_alive = False
             return True
-        if not length.isdigit():
+        if not _digits(length):
             raise HttpFailure("protocol", f"invalid Content-Length {length[:40]!r}", sent=True)
         self._remaining = int(length)
         if self._remaining > self._max_body:
@@ -234,13 +246,15 @@ class ResponseParser:
         return True
 
     def _parse_chunk_line(self) -> bool:
-        end = self._buffer.find(b"\r\n")
+        end = self._buffer.find(b"\r\n", self._scanned)
         if end < 0:
+            self._scanned = max(0, len(self._buffer) - 1)
             if len(self._buffer) > MAX_HEAD:
                 raise HttpFailure("protocol", "a chunk-size line is too long", sent=True)
             return False
         line = bytes(self._buffer[:end])
         del self._buffer[: end + 2]
+        self._scanned = 0
         if self._state == _CHUNK_END:
             if line:
                 raise HttpFailure("protocol", "chunk data overran its size", sent=True)
@@ -254,14 +268,10 @@ class ResponseParser:
 
     def _start_chunk(self, line: bytes) -> None:
         size_text = line.split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise HttpFailure(
-                "protocol", f"invalid chunk size {size_text[:20]!r}", sent=True
-            ) from None
-        if size < 0:
-            raise HttpFailure("protocol", "negative chunk size", sent=True)
+        # int() would also take "0x5", "1_0", "+5" or "-5": a chunk size is hex digits only.
+        if not size_text or size_text.lstrip(b"0123456789abcdefABCDEF"):
+            raise HttpFailure("protocol", f"invalid chunk size {size_text[:20]!r}", sent=True)
+        size = int(size_text, 16)
         if size == 0:
             self._state = _TRAILER
             return
@@ -273,6 +283,11 @@ class ResponseParser:
             )
         self._remaining = size
         self._state = _CHUNK_DATA
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also takes "²", which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -290,22 +305,44 @@ class Target:
     @classmethod
     def from_url(cls, url: str) -> Target:
         """Split an absolute http(s) URL."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # ValueError: out of range or not a number
+        except ValueError as exc:
+            raise HttpFailure(
+                "connect", f"cannot send to {_shown(url)!r}: {exc}", sent=False
+            ) from None
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
-            raise HttpFailure("connect", f"cannot send to {url!r}: not an http(s) URL", sent=False)
-        port = parts.port or (443 if scheme == "https" else 80)
+            raise HttpFailure(
+                "connect", f"cannot send to {_shown(url)!r}: not an http(s) URL", sent=False
+            )
+        port = port or (443 if scheme == "https" else 80)
         path = parts.path or "/"
         if parts.query:
             path = f"{path}?{parts.query}"
         return cls(scheme, parts.hostname, port, path)
 
     @property
+    def authority(self) -> str:
+        """``host:port``, an IPv6 literal in brackets (as in a CONNECT request line)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    @property
     def host_header(self) -> str:
         """The Host header SigV4 signed: the port only when it is not the default."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
+        return self.authority if self.port != default else self.authority.rpartition(":")[0]
+
+
+def _shown(url: str) -> str:
+    """``url`` without its user information (a proxy URL may carry a password)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}"
 
 
 class _Deadline:
@@ -333,14 +370,63 @@ class _Connection:
     def is_stale(self) -> bool:
         """An idle connection that is readable was closed (or sent junk): don't reuse it."""
         try:
-            readable, _, _ = select.select([self.sock], [], [], 0)
+            if hasattr(select, "poll"):
+                # Not select(): it refuses descriptors over 1023, common in big processes.
+                poller = select.poll()
+                poller.register(self.sock, select.POLLIN)
+                return bool(poller.poll(0))
+            readable, _, _ = select.select([self.sock], [], [], 0)  # pragma: no cover (Windows)
         except (OSError, ValueError):
             return True
-        return bool(readable)
+        return bool(readable)  # pragma: no cover (Windows)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+
+
+_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(
+    host: str, port: int, connect_timeout: float, deadline: _Deadline
+) -> Sequence[_AddressInfo]:
+    """The addresses of ``host``, found within ``connect_timeout`` and by the deadline.
+
+    ``getaddrinfo`` takes no timeout (a dead DNS server holds it 5 s per try and server),
+    so a name is looked up in a helper thread that the call stops waiting for; the
+    thread ends when the resolver gives up. An IP literal needs no lookup.
+    """
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    outcome: list[Sequence[_AddressInfo] | Exception] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except Exception as exc:  # noqa: BLE001 (handed to the waiting thread)
+            outcome.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="chime-speaker-search-resolve", daemon=True).start()
+    if not done.wait(min(connect_timeout, deadline.left("looking up the host", sent=False))):
+        if deadline.at <= time.monotonic():
+            raise HttpFailure("timeout", f"looking up {host!r} did not finish in time", sent=False)
+        raise HttpFailure(
+            "connect", f"looking up {host!r} took over {connect_timeout:g} s", sent=False
+        )
+    result = outcome[0]
+    if isinstance(result, OSError | ValueError):  # ValueError: a name IDNA cannot encode
+        raise HttpFailure("connect", f"could not resolve {host!r}: {result}", sent=False)
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) -> socket.socket:
@@ -349,10 +435,7 @@ def _connect(host: str, port: int, connect_timeout: float, deadline: _Deadline) 
     Each address gets ``connect_timeout`` at most, and all of them together no more than
     the deadline: a name with several silent addresses cannot multiply the wait.
     """
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise HttpFailure("connect", f"could not resolve {host!r}: {exc}", sent=False) from exc
+    infos = _resolve(host, port, connect_timeout, deadline)
     last: OSError | None = None
     for family, kind, proto, _, address in infos:
         timeout = min(connect_timeout, deadline.left("connecting", sent=False))
@@ -386,6 +469,19 @@ def _basic_auth(userinfo: str) -> str:
     return f"Basic {token}"
 
 
+@contextlib.contextmanager
+def _socket_failures(doing: str) -> Iterator[None]:
+    """Map a socket's errors, once the request may be on the wire, to ``HttpFailure``."""
+    try:
+        yield
+    except HttpFailure:
+        raise
+    except TimeoutError as exc:
+        raise HttpFailure("timeout", f"{doing} did not finish in time", sent=True) from exc
+    except OSError as exc:
+        raise HttpFailure("lost", f"the connection failed while {doing}: {exc}", sent=True) from exc
+
+
 class HttpEngine:
     """Sends requests over pooled keep-alive connections, each within one deadline.
 
@@ -412,8 +508,13 @@ class HttpEngine:
         client_cert: str | tuple[str, str] | None = None,
         max_body: int = MAX_BODY,
     ) -> None:
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
+        for name, seconds in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
+            if not seconds > 0:  # also NaN
+                raise ValueError(f"{name} must be a number of seconds > 0, not {seconds!r}")
+        # A socket timeout must fit the platform's time_t: anything beyond a day is
+        # "no limit" in practice, and a day always fits.
+        self.connect_timeout = min(connect_timeout, _LONGEST_WAIT)
+        self.read_timeout = min(read_timeout, _LONGEST_WAIT)
         self.max_body = max_body
         self._max_pool = max_pool
         self._verify = verify
@@ -473,11 +574,13 @@ class HttpEngine:
         target = Target.from_url(url)
         proxy = self._proxies.get(target.scheme)
         overall = _Deadline(time_left if time_left is not None else float("inf"))
+        # Written before a connection is taken: a request that can't be written must
+        # neither open a connection nor take one out of the pool.
+        wire = self._serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
         conn = self._checkout(key)
         if conn is None:
             conn = _Connection(key, self._open(target, proxy, overall))
-        wire = self._serialise(method, target, headers, body, proxy)
         try:
             response, reusable = self._exchange(conn.sock, method, wire, overall)
         except BaseException:
@@ -518,24 +621,22 @@ class HttpEngine:
         if proxy is not None and target.scheme == "http":
             lines.extend(self._proxy_headers(proxy))
         lines.append("Accept-Encoding: identity")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+        try:
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError as exc:
+            raise HttpFailure(
+                "connect",
+                f"the request head has a character HTTP/1.1 cannot carry: {exc}",
+                sent=False,
+            ) from exc
+        return head + (body or b"")
 
     def _exchange(
         self, sock: socket.socket, method: str, wire: bytes, overall: _Deadline
     ) -> tuple[HttpResponse, bool]:
-        try:
+        with _socket_failures("sending the request"):
             sock.settimeout(min(self.read_timeout, overall.left("sending the request", sent=False)))
             sock.sendall(wire)
-        except HttpFailure:
-            raise
-        except TimeoutError as exc:
-            raise HttpFailure(
-                "timeout", "sending the request did not finish in time", sent=True
-            ) from exc
-        except OSError as exc:
-            raise HttpFailure(
-                "lost", f"the connection failed while sending: {exc}", sent=True
-            ) from exc
         answer = _Deadline(self.read_timeout)
         if answer.at > overall.at:
             answer = overall
@@ -543,19 +644,9 @@ class HttpEngine:
         buffer = bytearray(_RECV)
         view = memoryview(buffer)
         while not parser.done:
-            try:
+            with _socket_failures("reading the answer"):
                 sock.settimeout(answer.left("reading the answer", sent=True))
                 count = sock.recv_into(view)
-            except HttpFailure:
-                raise
-            except TimeoutError as exc:
-                raise HttpFailure(
-                    "timeout", "reading the answer did not finish in time", sent=True
-                ) from exc
-            except OSError as exc:
-                raise HttpFailure(
-                    "lost", f"the connection failed while reading: {exc}", sent=True
-                ) from exc
             if count == 0:
                 parser.feed_eof()
             else:
@@ -597,7 +688,7 @@ class HttpEngine:
 
     def _tunnel(self, sock: socket.socket, target: Target, proxy: str, overall: _Deadline) -> None:
         """Ask an HTTP proxy for a tunnel to the target (CONNECT)."""
-        authority = f"{target.host}:{target.port}"
+        authority = target.authority
         lines = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}", *self._proxy_headers(proxy)]
         wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         try:

@@ -156,16 +156,23 @@ def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's 
 
 
 def _survivable(body: bytes) -> bytes:
-    """An error body botocore's parser can take: deep nesting would crash it."""
-    if body.count(b"[") + body.count(b"{") < 256:  # noqa: PLR2004 (no real error nests so)
-        return body
+    """The error body if botocore's parser can take it, else nothing.
+
+    botocore's rest-json error parser needs a UTF-8 JSON object: a JSON array, number or
+    string, invalid UTF-8 or deep nesting crash it with bare exceptions. Without a body
+    it still reads the error type from the ``x-amzn-ErrorType`` header.
+    """
     try:
-        json.loads(body)
-    except RecursionError:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # also UnicodeDecodeError
         return b""
-    except ValueError:
-        pass
-    return body
+    return body if isinstance(document, dict) else b""
+
+
+def _page_text(body: bytes) -> str:
+    """A short, printable excerpt of a body that is not JSON (a proxy's error page)."""
+    text = " ".join(body[:400].decode("utf-8", "replace").split())
+    return "".join(c for c in text if c.isprintable())[:200]
 
 
 def _register_hooks(client: ChimeSDKVoiceClient) -> None:
@@ -428,8 +435,11 @@ class Transport:
             and code in ("", str(status))
         )
         cls = ServiceError if gateway else error_class_for_code(code or "UnknownError")
+        message = str(error.get("Message") or "")
+        if not message and response is not None and not _survivable(response.body):
+            message = _page_text(response.body)
         result = cls(
-            str(error.get("Message") or ""),
+            message,
             code=code or f"HTTP{status}",
             http_status=status,
             request_id=meta.get("RequestId") or headers.get("x-amzn-requestid"),

@@ -36,7 +36,7 @@ _FAILED = frozenset({SpeakerSearchTaskStatus.FAILED, SpeakerSearchTaskStatus.STO
 # The one last poll made at a wait's deadline has no time left; it gets this much for
 # its answer, so it can still see a task that ended just in time. A wait therefore
 # returns by its deadline + this (SPEC: + 0.25 s).
-FINAL_POLL_GRACE = 0.2
+FINAL_POLL_GRACE = 0.1
 
 
 def _violation(parameter: str, rule: str, value: object) -> InvalidParameterError:

@@ -82,3 +82,62 @@ voice_profile_domains = st.builds(
     created_timestamp=st.none() | timestamps,
     updated_timestamp=st.none() | timestamps,
 )
+
+# --- HTTP/1.1 responses, as a server may frame them ----------------------------------------
+
+_header_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=12).filter(
+    lambda name: name not in ("content-length", "transfer-encoding", "connection")
+)
+_header_values = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+    max_size=20,
+).map(str.strip)
+
+
+@st.composite
+def http_responses(draw: st.DrawFn) -> tuple[bytes, int, dict[str, str], bytes]:
+    """A valid response's bytes, with the status, headers and body a parser must find.
+
+    Framing is a Content-Length, chunks (random sizes, extensions, trailers) or the end of
+    the connection; 1xx interim answers may come first.
+    """
+    status = draw(st.sampled_from([200, 201, 202, 400, 404, 429, 500, 503]))
+    body = draw(st.binary(max_size=300))
+    framing = draw(st.sampled_from(["length", "chunked", "close"]))
+    headers = dict(draw(st.lists(st.tuples(_header_names, _header_values), max_size=4)))
+    head = "".join(
+        f"HTTP/1.1 {code} Interim\r\n\r\n" for code in draw(st.lists(st.sampled_from([100, 103])))
+    )
+    lines = [f"HTTP/1.1 {status} Some Reason"] + [f"{k}: {v}" for k, v in headers.items()]
+    if framing == "length":
+        lines.append(f"Content-Length: {len(body)}")
+        payload = body
+    elif framing == "close":
+        lines.append("Connection: close")
+        payload = body
+    else:
+        lines.append("Transfer-Encoding: chunked")
+        cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=5)))
+        pieces = [body[a:b] for a, b in zip([0, *cuts], [*cuts, len(body)], strict=True) if b > a]
+        chunks = b""
+        for piece in pieces:
+            extension = draw(st.sampled_from([b"", b";name=value", b' ; q="x"']))
+            chunks += b"%x%s\r\n%s\r\n" % (len(piece), extension, piece)
+        trailer = draw(st.sampled_from([b"", b"X-Trailer: done\r\n"]))
+        payload = chunks + b"0\r\n" + trailer + b"\r\n"
+    wire = (head + "\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + payload
+    expected = dict(headers)
+    if framing == "length":
+        expected["content-length"] = str(len(body))
+    elif framing == "close":
+        expected["connection"] = "close"
+    else:
+        expected["transfer-encoding"] = "chunked"
+    return wire, status, expected, body
+
+
+@st.composite
+def splits(draw: st.DrawFn, data: bytes) -> list[bytes]:
+    """``data`` cut into pieces at random places (empty pieces included)."""
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=12)))
+    return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
