@@ -918,3 +918,20 @@ def test_a_page_size_given_as_an_int_enum_is_sent_as_its_number(
         "voice-profile-domain-id": ["d-1"],
         "max-results": ["7"],
     }
+
+
+def test_a_null_encryption_configuration_is_no_kms_key() -> None:
+    domain = VoiceProfileDomain.from_dict({**DOMAIN, "ServerSideEncryptionConfiguration": None})
+    assert domain.kms_key_arn is None
+    assert "ServerSideEncryptionConfiguration" not in domain.to_dict()
+
+
+def test_enrol_refuses_what_is_not_a_task_alone(
+    client: SpeakerSearchClient, scripted: ScriptedServer
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        client.enrol(None)  # type: ignore[arg-type]
+    (violation,) = caught.value.violations
+    assert (violation.parameter, violation.value) == ("task", None)
+    assert "must be a SpeakerSearchTask" in str(caught.value)
+    assert scripted.requests == []
