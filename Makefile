@@ -1,44 +1,61 @@
 # Every target bootstraps .venv from pyproject.toml on a machine with only python3 and pip.
+# Two stamps: `demo` needs only the runtime dependencies (a few seconds to install);
+# everything else needs the whole toolchain (linters, type checkers, Sphinx, the AWS CLI).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint typecheck unit docs bench clean
+.PHONY: help venv demo test lint typecheck unit docs dist-check bench demo-setup release-check clean
 
 help:  ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
+$(RUNTIME): pyproject.toml
+	@echo "==> Creating $(VENV) with the library and its runtime dependencies"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install -e .
+	touch $(RUNTIME)
 
-venv: $(STAMP)  ## Create .venv with the library and its dev tools
+$(DEV): $(RUNTIME)
+	@echo "==> Adding the development tools to $(VENV) (linters, type checkers, docs, tests)"
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(DEV)
 
-demo: $(STAMP)  ## The main job: start_and_wait against the embedded emulator
+venv: $(DEV)  ## Create .venv with the library and its dev tools
+
+demo: $(RUNTIME)  ## The main job: start_and_wait against the embedded emulator (runtime deps only)
 	$(BIN)/chime-speaker-search demo
 
-lint: $(STAMP)  ## ruff check + ruff format --check
+lint: $(DEV)  ## ruff check + ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)  ## mypy --strict on the package and tests; pyright on the typing tests
-	$(BIN)/mypy --strict chime_speaker_search tests
+typecheck: $(DEV)  ## mypy --strict on the package and tests; pyright on the typing tests
+	$(BIN)/mypy --strict chime_speaker_search tests .ci/dist_check.py .ci/release_check.py
 	$(BIN)/basedpyright --project pyproject.toml --pythonpath $(BIN)/python --level error
 
-docs: $(STAMP)  ## Build the documentation site (warnings are errors) into docs/_build/html
+docs: $(DEV)  ## Build the documentation site (warnings are errors) into docs/_build/html
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
-unit: $(STAMP)  ## pytest with coverage (fails under 95% line+branch)
+unit: $(DEV)  ## pytest with coverage (fails under 95% line+branch)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=95
 
-test: lint typecheck unit  ## Everything CI runs
+dist-check: $(DEV)  ## Build sdist+wheel; demo from the wheel in a clean venv; tests from the sdist
+	$(BIN)/python .ci/dist_check.py
 
-bench: $(STAMP)  ## Typed layer vs raw botocore (~1-2 min); prints and writes benchmarks/RESULTS.md
+test: lint typecheck unit  ## Lint, type checks and the test suite (CI also runs dist-check)
+
+bench: $(DEV)  ## Typed layer vs raw botocore (~1-2 min); prints and writes benchmarks/RESULTS.md
 	$(BIN)/python -m benchmarks.run
 
-clean:  ## Remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* htmlcov docs/_build
+demo-setup: $(DEV)  ## Time `make demo` on a fresh clone against a bare dependency install
+	$(BIN)/python -m benchmarks.demo_setup
+
+release-check: $(DEV)  ## Check a release tag against the version and changelog: make release-check TAG=v1.2.3
+	$(BIN)/python .ci/release_check.py $(TAG)
+
+clean:  ## Remove the venv, caches and build output
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.* htmlcov docs/_build dist build

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# First, before the slow imports below: in the command line's own process, a Ctrl-C
+# while the package loads prints "interrupted", not a traceback (see the module).
+from ._cli import _startup  # noqa: F401
 from ._client import SpeakerSearchClient
 from ._clock import Clock, SystemClock
 from ._event_models import (

@@ -197,6 +197,12 @@ class ResponseParser:
             value = value.strip()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         status = int(code)
+        if not 100 <= status <= 599:  # noqa: PLR2004 (the only codes HTTP defines)
+            raise HttpFailure(
+                "protocol",
+                f"the server answered with no HTTP status: {status_line[:60]!r}",
+                sent=True,
+            )
         if 100 <= status < 200:  # noqa: PLR2004 (an interim answer: the real one follows)
             return True
         self.status = status

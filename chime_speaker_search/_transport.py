@@ -106,7 +106,8 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
 
     # botocore parses what it is given: nothing for a success (the library reads that
     # body once, itself), the error body for an error, unless no parser could survive it.
-    given = b"" if response.status < 300 else _survivable(response.body)  # noqa: PLR2004
+    # botocore's error parser starts at 301; a 300 would go to its success parser.
+    given = _survivable(response.body) if response.status > 300 else b""  # noqa: PLR2004
     return AWSResponse(request.url, response.status, cast("Any", response.headers), _Body(given))
 
 
@@ -128,26 +129,44 @@ def _engine_sender(engine: HttpEngine) -> _Sender:
     return send
 
 
-def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's HTTP session)
+def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa: ANN401
     """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
 
-    Deadlines then bound each socket operation only, as in botocore.
+    Deadlines then bound less: the read timeout of each request is capped by the time
+    left (botocore's per-request read timeout), but it bounds each socket read, not the
+    whole answer, and connecting takes up to the configured connect timeout.
     """
+    from botocore.exceptions import ConnectionError as BotocoreConnectionError  # noqa: PLC0415
     from botocore.exceptions import (  # noqa: PLC0415
-        ConnectionClosedError,
         ConnectTimeoutError,
         EndpointConnectionError,
+        HTTPClientError,
+        ProxyConnectionError,
         ReadTimeoutError,
+        SSLError,
     )
 
-    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401, ARG001
+    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
+        if time_left is not None:
+            if time_left <= 0:
+                raise HttpFailure("timeout", "no time was left to send the request", sent=False)
+            context = getattr(request, "context", None)
+            if context is not None:
+                context["read_timeout"] = min(read_timeout, time_left)
         try:
             response = http_session.send(request)
+        except SSLError as exc:
+            raise HttpFailure("tls", str(exc), sent=False) from exc
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
             raise HttpFailure("connect", str(exc), sent=False) from exc
+        except ProxyConnectionError as exc:
+            # urllib3 says "proxy error" also when the proxy took the request and then
+            # failed; only a connection that never opened proves nothing was sent.
+            sent = not _never_connected(exc)
+            raise HttpFailure("lost" if sent else "connect", str(exc), sent=sent) from exc
         except ReadTimeoutError as exc:
             raise HttpFailure("timeout", str(exc), sent=True) from exc
-        except ConnectionClosedError as exc:
+        except (HTTPClientError, BotocoreConnectionError) as exc:  # closed, or anything else
             raise HttpFailure("lost", str(exc), sent=True) from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
         return HttpResponse(response.status_code, headers, response.content)
@@ -155,18 +174,29 @@ def _botocore_sender(http_session: Any) -> _Sender:  # noqa: ANN401 (botocore's 
     return send
 
 
+def _never_connected(exc: Exception) -> bool:
+    """Whether botocore's proxy error says the connection to the proxy never opened."""
+    from urllib3.exceptions import ConnectTimeoutError  # noqa: PLC0415 (NewConnectionError too)
+
+    error = getattr(exc, "kwargs", {}).get("error")
+    return isinstance(getattr(error, "original_error", None), ConnectTimeoutError)
+
+
 def _survivable(body: bytes) -> bytes:
     """The error body if botocore's parser can take it, else nothing.
 
-    botocore's rest-json error parser needs a UTF-8 JSON object: a JSON array, number or
-    string, invalid UTF-8 or deep nesting crash it with bare exceptions. Without a body
-    it still reads the error type from the ``x-amzn-ErrorType`` header.
+    botocore's rest-json error parser needs a UTF-8 JSON object whose ``__type`` is a
+    string: a JSON array, number or string, a numeric ``__type``, invalid UTF-8 or deep
+    nesting crash it with bare exceptions. Without a body it still reads the error type
+    from the ``x-amzn-ErrorType`` header.
     """
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):  # also UnicodeDecodeError
         return b""
-    return body if isinstance(document, dict) else b""
+    if isinstance(document, dict) and isinstance(document.get("__type"), str | None):
+        return body
+    return b""
 
 
 def _page_text(body: bytes) -> str:
@@ -245,8 +275,15 @@ def create_client(
     return client
 
 
-def check_endpoint_url(endpoint_url: str | None) -> None:
+def check_endpoint_url(
+    endpoint_url: str | None, *, parameter: str = "endpoint_url", warn: bool = True
+) -> None:
     """Refuse endpoints no request could go to; warn about plain http off this machine.
+
+    Args:
+        endpoint_url: The URL to check (``None``: botocore's own endpoint).
+        parameter: What to call it in the error.
+        warn: Whether to warn about plain http to a host that is not this machine.
 
     Raises:
         InvalidParameterError: not an absolute http(s) URL with a host and a valid port.
@@ -268,19 +305,21 @@ def check_endpoint_url(endpoint_url: str | None) -> None:
             problem = "must not use port 0"
     if problem is not None:
         raise InvalidParameterError(
-            [Violation(parameter="endpoint_url", constraint=problem, value=endpoint_url)]
+            [Violation(parameter=parameter, constraint=problem, value=endpoint_url)]
         )
-    host = parts.hostname or ""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost" or host.endswith(".localhost")
-    if parts.scheme == "http" and not loopback:
+    if warn and parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
         warnings.warn(
             f"endpoint_url {endpoint_url!r} is plain http to a non-loopback host: task data "
             "would travel unencrypted. Use https.",
             stacklevel=4,
         )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
 
 
 def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
@@ -332,12 +371,20 @@ class Transport:
         self.client = client
         self._owns_client = owns_client
         if not owns_client:
+            # botocore takes any port when making a client, then fails every call with
+            # a bare ValueError: refuse it here, as for an endpoint_url given to us.
+            check_endpoint_url(
+                client.meta.endpoint_url, parameter="client.meta.endpoint_url", warn=False
+            )
             _register_hooks(client)  # a client made by the caller has none of ours
         self._engine = _engine_for(client)
         self._sender = (
             _engine_sender(self._engine)
             if self._engine is not None
-            else _botocore_sender(client._endpoint.http_session)  # type: ignore[attr-defined]  # noqa: SLF001
+            else _botocore_sender(
+                client._endpoint.http_session,  # type: ignore[attr-defined]  # noqa: SLF001
+                float(client.meta.config.read_timeout or 60),  # type: ignore[attr-defined]
+            )
         )
         self._now = now
         self._methods: dict[str, Any] = {}

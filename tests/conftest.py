@@ -70,3 +70,11 @@ def scripted() -> Iterator[ScriptedServer]:
 
     with ScriptedServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, ::1 and localhost, made with ``openssl``."""
+    from tests.rawnet import self_signed  # noqa: PLC0415
+
+    return self_signed(tmp_path_factory.mktemp("tls"))

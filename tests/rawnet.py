@@ -12,6 +12,7 @@ import base64
 import contextlib
 import selectors
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -20,7 +21,6 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
-    import ssl
     from collections.abc import Callable
     from pathlib import Path
     from types import TracebackType
@@ -37,6 +37,7 @@ __all__ = [
     "keep_alive",
     "proxy",
     "self_signed",
+    "tls_server_context",
 ]
 
 
@@ -331,6 +332,13 @@ def self_signed(directory: Path, name: str = "server") -> tuple[str, str]:
         capture_output=True,
     )
     return str(cert), str(key)
+
+
+def tls_server_context(cert: tuple[str, str]) -> ssl.SSLContext:
+    """A server-side TLS context presenting ``cert`` (certificate, key)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*cert)
+    return context
 
 
 def free_port() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -13,115 +12,33 @@ import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
 import pytest
 
 from chime_speaker_search import SpeakerSearchClient
 from chime_speaker_search._cli import main
 from chime_speaker_search.testing import (
-    DemoSeed,
     LocalSpeakerSearchService,
     ManualClock,
     seed_demo,
+)
+from tests.cli_support import (
+    AWS,
+    FAST_POLL,
+    REPO,
+    Stream,
+    World,
+    cli_argv,
+    free_port,
+    run,
+    status_lines,
 )
 from tests.conftest import DUMMY_SECRET, DUMMY_SESSION_TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-
-REPO = Path(__file__).resolve().parent.parent
-AWS = Path(sys.executable).parent / "aws"
-FAST_POLL = ("--poll-min", "0.02", "--poll-max", "0.05", "--timeout", "10")
-
-
-class Stream(io.StringIO):
-    """A text stream that can claim to be a terminal and react to what is written."""
-
-    def __init__(self, *, tty: bool = False, on_write: Callable[[str], None] | None = None) -> None:
-        super().__init__()
-        self._tty = tty
-        self._on_write = on_write
-
-    def isatty(self) -> bool:
-        return self._tty
-
-    def write(self, text: str) -> int:
-        written = super().write(text)
-        if self._on_write is not None:
-            self._on_write(self.getvalue())
-        return written
-
-
-@attrs.frozen
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-
-@attrs.frozen
-class World:
-    """A running emulator seeded with the demo data, and how to reach it."""
-
-    service: LocalSpeakerSearchService
-    seed: DemoSeed
-
-    @property
-    def target(self) -> list[str]:
-        return ["--endpoint-url", self.service.endpoint_url, "--region", "us-east-1"]
-
-    def client(self) -> SpeakerSearchClient:
-        return SpeakerSearchClient(
-            endpoint_url=self.service.endpoint_url, region_name=self.service.region_name
-        )
-
-    def start(self, transaction_id: str | None = None) -> str:
-        with self.client() as client:
-            task = client.start_speaker_search_task(
-                voice_connector_id=self.seed.voice_connector_id,
-                transaction_id=transaction_id or self.seed.succeeding_transaction_id,
-                voice_profile_domain_id=self.seed.voice_profile_domain_id,
-            )
-        return task.speaker_search_task_id
-
-    def advance(self, seconds: float) -> None:
-        clock = self.service.clock
-        assert isinstance(clock, ManualClock)
-        clock.advance(seconds)
-
-    def task_args(self, task_id: str) -> list[str]:
-        return [
-            "--voice-connector-id",
-            self.seed.voice_connector_id,
-            "--speaker-search-task-id",
-            task_id,
-        ]
-
-    def start_args(self, transaction_id: str | None = None) -> list[str]:
-        return [
-            "--voice-connector-id",
-            self.seed.voice_connector_id,
-            "--transaction-id",
-            transaction_id or self.seed.succeeding_transaction_id,
-            "--voice-profile-domain-id",
-            self.seed.voice_profile_domain_id,
-        ]
-
-
-def run(
-    *argv: str,
-    tty_out: bool = False,
-    tty_err: bool = False,
-    on_err: Callable[[str], None] | None = None,
-    on_out: Callable[[str], None] | None = None,
-) -> Outcome:
-    out = Stream(tty=tty_out, on_write=on_out)
-    err = Stream(tty=tty_err, on_write=on_err)
-    code = main(list(argv), stdout=out, stderr=err)
-    return Outcome(code, out.getvalue(), err.getvalue())
+    from pathlib import Path
 
 
 @pytest.fixture
@@ -136,17 +53,6 @@ def fast_world() -> Iterator[World]:
     """An emulator running 50x real time: a long call's task finishes in about 0.4 s."""
     with LocalSpeakerSearchService(time_scale=50.0) as service:
         yield World(service, seed_demo(service))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-def status_lines(err: str) -> list[str]:
-    return re.findall(r": ([A-Z_]+) after ", err)
 
 
 # --- get -------------------------------------------------------------------------------
@@ -235,8 +141,8 @@ def test_global_options_are_accepted_after_the_command_too(world: World) -> None
 # --- start -----------------------------------------------------------------------------
 
 
-def test_start_generates_a_token_sends_it_and_shows_it_at_verbose(world: World) -> None:
-    result = run(*world.target, "-v", "start", *world.start_args())
+def test_start_generates_a_token_sends_it_and_shows_it(world: World) -> None:
+    result = run(*world.target, "start", *world.start_args())
     assert result.code == 0
     shown = re.search(r"ClientRequestToken (\S+)", result.err)
     assert shown is not None
@@ -248,10 +154,13 @@ def test_start_generates_a_token_sends_it_and_shows_it_at_verbose(world: World) 
     assert task["CallDetails"]["TransactionId"] == world.seed.succeeding_transaction_id
 
 
-def test_start_without_verbose_keeps_stderr_quiet(world: World) -> None:
-    result = run(*world.target, "start", *world.start_args())
-    assert result.code == 0
-    assert result.err == ""
+def test_start_says_only_its_generated_token_on_stderr(world: World) -> None:
+    generated = run(*world.target, "start", *world.start_args())
+    other_call = world.start_args(world.seed.partial_success_transaction_id)
+    given = run(*world.target, "start", *other_call, "--client-request-token", "mine-1")
+    assert (generated.code, given.code) == (0, 0)
+    assert re.fullmatch(r"ClientRequestToken \S+ \(re-run with [^\n]+\)\n", generated.err)
+    assert given.err == ""  # the caller knows a token they chose
 
 
 def test_start_with_the_same_token_returns_the_same_task(world: World) -> None:
@@ -498,12 +407,15 @@ def test_poll_min_alone_raises_the_default_ceiling(world: World) -> None:
     assert result.code == 0
 
 
-def test_help_documents_the_exit_codes() -> None:
+def test_help_documents_the_exit_codes_once() -> None:
     result = run("--help")
     assert result.code == 0
     codes = re.findall(r"^  (\d+) ", result.out.split("exit codes:")[1], re.MULTILINE)
-    assert codes == ["0", "1", "2", "3", "4", "5", "70", "130"]
-    assert "exit codes:" in run("wait", "--help").out
+    assert codes == ["0", "1", "2", "3", "4", "5", "70", "74", "130", "143", "129"]
+    for command in ("start", "get", "wait", "stop", "emulator", "demo"):
+        help_text = run(command, "--help").out
+        assert "exit codes:" not in help_text, command
+        assert "Exit codes: see `chime-speaker-search --help`." in help_text
 
 
 def test_wait_timeout_exits_3_and_says_how_to_keep_waiting(world: World) -> None:
@@ -513,15 +425,7 @@ def test_wait_timeout_exits_3_and_says_how_to_keep_waiting(world: World) -> None
     assert result.out == ""
     assert f"error: speaker search task {task_id} was still IN_QUEUE after" in result.err
     resume = result.err.split("keep waiting with: ")[1].strip()
-    assert shlex.split(resume) == [
-        "chime-speaker-search",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        world.service.endpoint_url,
-        "wait",
-        *world.task_args(task_id),
-    ]
+    assert shlex.split(resume) == world.resume_argv(task_id)
 
 
 def test_start_wait_timeout_exits_3(world: World) -> None:
@@ -653,7 +557,6 @@ def test_ctrl_c_during_wait_exits_130_with_the_resume_command(world: World) -> N
 def test_ctrl_c_before_a_start_is_confirmed_says_how_to_retry_it_safely(world: World) -> None:
     result = run(
         *world.target,
-        "-v",
         "start",
         *world.start_args(),
         "--wait",
@@ -770,10 +673,6 @@ def test_python_dash_m_runs_the_cli(
 # --- as a subprocess -------------------------------------------------------------------
 
 
-def cli_argv(*argv: str) -> list[str]:
-    return [sys.executable, "-m", "chime_speaker_search", *argv]
-
-
 def test_subprocess_get_pipes_json_into_another_program(world: World) -> None:
     task_id = world.start()
     get = subprocess.Popen(  # noqa: S603 (fixed argv)
@@ -838,15 +737,7 @@ def test_subprocess_sigint_during_wait_exits_130_and_prints_the_resume_command(
     assert "Traceback" not in err
     assert f"interrupted: speaker search task {task_id} is still running" in err
     resume = shlex.split(err.splitlines()[-1])
-    assert resume == [
-        "chime-speaker-search",
-        "--region",
-        "us-east-1",
-        "--endpoint-url",
-        world.service.endpoint_url,
-        "wait",
-        *world.task_args(task_id),
-    ]
+    assert resume == world.resume_argv(task_id)
 
 
 def test_wait_on_an_unreachable_endpoint_exits_5_with_the_cause() -> None:
@@ -875,3 +766,9 @@ def test_wait_on_an_unreachable_endpoint_exits_5_with_the_cause() -> None:
     assert result.code == 5
     assert "could not reach" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_docs_list_the_exit_codes_help_lists() -> None:
+    shown = re.findall(r"^  (\d+) ", run("--help").out.split("exit codes:")[1], re.MULTILINE)
+    documented = re.findall(r"^\| (\d+) \|", (REPO / "docs" / "cli.md").read_text(), re.MULTILINE)
+    assert documented == shown

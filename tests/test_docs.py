@@ -1,10 +1,15 @@
 """Every example in the README and the docs runs, against the emulator, so none can rot.
 
 Each page's ```python blocks run in order in one namespace, with ``AWS_ENDPOINT_URL``
-pointing botocore (and so the examples' clients, unchanged) at a seeded emulator. A
-block followed by "prints" and a ```text block must print exactly that. Functions
-named ``test_*`` that a page defines are called with the pytest fixtures they name.
-``$ chime-speaker-search ...`` lines in ```console blocks run the CLI in-process.
+pointing botocore (and so the examples' clients, unchanged) at a seeded emulator: the
+AWS account a reader has. A block followed by "prints" and a ```text block must print
+exactly that. Functions named ``test_*`` that a page defines are called with the pytest
+fixtures they name. ``$ chime-speaker-search ...`` lines in ```console blocks run the
+CLI in-process.
+
+The examples that need no AWS account (see ``tests/docs_examples.py``) also run in a
+fresh process with no AWS variables and an empty HOME, as on a new machine, so none
+can come to need credentials; and every page's examples pass ``mypy --strict``.
 """
 
 from __future__ import annotations
@@ -12,26 +17,27 @@ from __future__ import annotations
 import contextlib
 import inspect
 import io
+import json
+import os
 import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import pytest
 
 from chime_speaker_search import SpeakerSearchClient
 from chime_speaker_search._cli import main as cli_main
 from chime_speaker_search.testing import LocalSpeakerSearchService, seed_demo
+from tests.docs_examples import FENCE, PLACEHOLDERS, ROOT, examples, offline_examples
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 pytest_plugins = ["chime_speaker_search.testing"]
 
-ROOT = Path(__file__).resolve().parent.parent
 # events.md has its own executed-example test (tests/test_events_docs.py).
 PAGES = [
     ROOT / "README.md",
@@ -41,30 +47,23 @@ PAGES = [
         if "_build" not in page.parts and page.name != "events.md"
     ),
 ]
-FENCE = re.compile(r"^```(?P<lang>[\w{}-]*)[^\n]*\n(?P<body>.*?)^```\s*$", re.MULTILINE | re.DOTALL)
-
-
-@attrs.frozen
-class Example:
-    code: str
-    prints: str | None
-
-
-def examples(text: str) -> list[Example]:
-    """The page's python blocks, each with the output the page says it prints."""
-    fences = list(FENCE.finditer(text))
-    found = []
-    for index, fence in enumerate(fences):
-        if fence.group("lang") != "python":
-            continue
-        expected = None
-        if index + 1 < len(fences):
-            following = fences[index + 1]
-            between = text[fence.end() : following.start()].strip()
-            if between == "prints" and following.group("lang") == "text":
-                expected = following.group("body")
-        found.append(Example(fence.group("body"), expected))
-    return found
+ALL_PAGES = sorted([*PAGES, ROOT / "docs" / "events.md"])
+# Pages whose examples all need an account, or that have none to run.
+NO_OFFLINE_EXAMPLE = {
+    "api.md",
+    "benchmarks.md",
+    "changelog.md",
+    "cli.md",
+    "development.md",
+    "errors.md",
+    "idempotency.md",
+    "index.md",
+    "reliability.md",
+    "starting.md",
+    "threads.md",
+    "validation.md",
+    "waiting.md",
+}
 
 
 def cli_commands(text: str) -> list[list[str]]:
@@ -133,8 +132,93 @@ def test_page_examples_run(
             code = cli_main(argv)
         assert code == 0, f"{page.name}: chime-speaker-search {' '.join(command)} exited {code}"
         assert out.getvalue().strip()
-    if page.name not in {"index.md", "changelog.md", "benchmarks.md", "api.md", "reliability.md"}:
+    if page.name not in {
+        "index.md",
+        "changelog.md",
+        "benchmarks.md",
+        "api.md",
+        "reliability.md",
+        "development.md",
+    }:
         assert found or commands, f"{page.name} has no example to run"
+
+
+@pytest.fixture(scope="module")
+def offline_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every page's offline examples, run as on a new machine: no AWS variables, empty HOME."""
+    home = tmp_path_factory.mktemp("empty-home")
+    environment = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8"}
+    assert not any(name.startswith("AWS_") for name in environment)
+    done = subprocess.run(  # noqa: S603 (our own runner)
+        [
+            sys.executable,
+            "-m",
+            "tests.docs_examples",
+            *(str(page.relative_to(ROOT)) for page in ALL_PAGES),
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_offline_examples_run_with_no_aws_set_up(
+    page: Path, offline_report: dict[str, Any]
+) -> None:
+    outcome = offline_report[str(page.relative_to(ROOT))]
+    assert outcome["error"] is None, outcome["error"]
+    if page.name not in NO_OFFLINE_EXAMPLE:
+        assert outcome["ran"] > 0, f"{page.name}: no example runs without an AWS account"
+
+
+def test_the_quickstart_and_testing_pages_run_offline() -> None:
+    """The first examples a new user runs are offline ones (they failed without credentials)."""
+    for page, least in (("docs/quickstart.md", 1), ("docs/testing.md", 4)):
+        found = examples((ROOT / page).read_text(encoding="utf-8"))
+        assert len(offline_examples(found)) >= least, page
+
+
+def test_examples_pass_mypy_strict(tmp_path: Path) -> None:
+    """Each page's blocks, as one module, type-check as a user's strict project would."""
+    preamble = "".join(f"{name} = {value!r}\n" for name, value in PLACEHOLDERS.items())
+    modules = []
+    for page in ALL_PAGES:
+        found = examples(page.read_text(encoding="utf-8"))
+        if not found:
+            continue
+        relative = page.relative_to(ROOT)
+        module = tmp_path / f"docs_{'_'.join(relative.with_suffix('').parts)}.py"
+        module.write_text(
+            preamble + "".join(f"\n# --- {relative}, line {e.line}\n{e.code}" for e in found),
+            encoding="utf-8",
+        )
+        modules.append(str(module))
+    done = subprocess.run(  # noqa: S603 (our own type check)
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(ROOT / ".mypy_cache"),
+            *modules,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
 def test_every_page_is_in_a_toctree() -> None:

@@ -11,6 +11,7 @@ import gc
 import os
 import socket
 import ssl
+import struct
 import threading
 import time
 import warnings
@@ -31,12 +32,23 @@ from chime_speaker_search._http import (
     Target,
 )
 from tests import strategies
-from tests.rawnet import Peer, RawServer, answer, basic, free_port, keep_alive, proxy, self_signed
+from tests.rawnet import (
+    Peer,
+    RawServer,
+    answer,
+    basic,
+    free_port,
+    keep_alive,
+    proxy,
+    self_signed,
+    tls_server_context,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
 MARGIN = 0.25  # the engine's promise: done by the deadline plus this
+DEADLINE = 0.3  # the time left given to requests that must not finish
 
 
 # --- the parser, sans IO ---------------------------------------------------------------------
@@ -215,6 +227,9 @@ def test_latin1_header_bytes_are_kept_not_refused(feed: Callable[..., ResponsePa
         b"HTTP/1.1 20",
         b"HTTP/1.1",
         b"HTTP/1.1 \xb200 OK",  # a digit to str.isdigit, not to int()
+        b"HTTP/1.1 042 Below",  # status codes are 100-599
+        b"HTTP/1.1 000 Zero",
+        b"HTTP/1.1 600 Above",
         b"",
     ],
     ids=repr,
@@ -349,18 +364,6 @@ def engines() -> Iterator[Callable[..., HttpEngine]]:
     yield make
     for engine in made:
         engine.close()
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """A self-signed server certificate for 127.0.0.1, ::1 and localhost: (cert, key)."""
-    return self_signed(tmp_path_factory.mktemp("tls"))
-
-
-def tls_server_context(cert: tuple[str, str]) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*cert)
-    return context
 
 
 def get(engine: HttpEngine, url: str, time_left: float | None = 5.0) -> _http.HttpResponse:
@@ -730,16 +733,20 @@ def test_a_trickling_proxy_is_bounded_by_the_deadline(
 ) -> None:
     with RawServer(proxy(trickle=0.01)) as tunnel:
         engine = engines(proxies={"https": tunnel.url})
-        error, took = failing(lambda: get(engine, "https://127.0.0.1:1/", 0.4))
+        error, took = failing(lambda: get(engine, "https://127.0.0.1:1/", DEADLINE))
     assert (error.kind, error.sent) == ("connect", False)
-    assert 0.4 <= took < 0.4 + MARGIN
+    assert DEADLINE <= took < DEADLINE + MARGIN
 
 
 def test_tls_without_verification(
     engines: Callable[..., HttpEngine], certificate: tuple[str, str]
 ) -> None:
-    with RawServer(keep_alive(b"ok"), tls=tls_server_context(certificate)) as origin:
-        assert get(engines(verify=False), origin.url).body == b"ok"
+    engine = engines(verify=False)
+    closing = once(answer(body=b"ok", headers=(("Connection", "close"),)))
+    with RawServer(closing, tls=tls_server_context(certificate)) as origin:
+        assert get(engine, origin.url).body == b"ok"
+        assert get(engine, origin.url).body == b"ok"  # a second handshake, same context
+    assert origin.connections == 2
 
 
 def test_a_certificate_the_default_bundle_refuses_is_a_tls_failure(
@@ -816,9 +823,9 @@ def test_whatever_the_server_does_the_answer_ends_by_the_deadline(
     engines: Callable[..., HttpEngine], handler: Callable[[Peer], None]
 ) -> None:
     with RawServer(handler) as server:
-        error, took = failing(lambda: get(engines(), server.url, 0.4))
+        error, took = failing(lambda: get(engines(), server.url, DEADLINE))
     assert (error.kind, error.sent) == ("timeout", True)
-    assert 0.4 <= took < 0.4 + MARGIN
+    assert DEADLINE <= took < DEADLINE + MARGIN
 
 
 def test_the_read_timeout_bounds_an_answer_within_a_longer_deadline(
@@ -833,10 +840,10 @@ def test_the_read_timeout_bounds_an_answer_within_a_longer_deadline(
 def test_a_stalled_tls_handshake_ends_by_the_deadline(engines: Callable[..., HttpEngine]) -> None:
     with RawServer(silent) as server:  # plain TCP: never answers the ClientHello
         error, took = failing(
-            lambda: get(engines(verify=False), f"https://{server.authority}/", 0.4)
+            lambda: get(engines(verify=False), f"https://{server.authority}/", DEADLINE)
         )
     assert error.sent is False
-    assert took < 0.4 + MARGIN
+    assert took < DEADLINE + MARGIN
 
 
 def test_a_trickled_tls_handshake_ends_by_the_deadline(engines: Callable[..., HttpEngine]) -> None:
@@ -847,10 +854,10 @@ def test_a_trickled_tls_handshake_ends_by_the_deadline(engines: Callable[..., Ht
 
     with RawServer(handshake_trickle) as server:
         error, took = failing(
-            lambda: get(engines(verify=False), f"https://{server.authority}/", 0.4)
+            lambda: get(engines(verify=False), f"https://{server.authority}/", DEADLINE)
         )
     assert error.sent is False
-    assert took < 0.4 + MARGIN
+    assert took < DEADLINE + MARGIN
 
 
 @pytest.fixture
@@ -920,7 +927,8 @@ def test_a_single_silent_address_is_a_connect_timeout(
 
 
 @pytest.mark.parametrize(
-    ("connect_timeout", "time_left", "kind"), [(10.0, 0.4, "timeout"), (0.4, 10.0, "connect")]
+    ("connect_timeout", "time_left", "kind"),
+    [(10.0, DEADLINE, "timeout"), (DEADLINE, 10.0, "connect")],
 )
 def test_a_hanging_name_lookup_ends_by_the_deadline_or_connect_timeout(
     engines: Callable[..., HttpEngine],
@@ -946,7 +954,29 @@ def test_a_hanging_name_lookup_ends_by_the_deadline_or_connect_timeout(
     finally:
         released.set()
     assert (error.kind, error.sent) == (kind, False)
-    assert took < 0.4 + MARGIN
+    assert took < DEADLINE + MARGIN
+
+
+def test_a_single_silent_address_is_a_timeout_when_the_deadline_comes_first(
+    engines: Callable[..., HttpEngine],
+    blackhole: tuple[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolving(monkeypatch, "one.test", [blackhole])
+    error, took = failing(lambda: get(engines(connect_timeout=10.0), "http://one.test/", DEADLINE))
+    assert (error.kind, error.sent) == ("timeout", False)
+    assert DEADLINE <= took < DEADLINE + MARGIN
+
+
+def test_a_resolver_bug_is_not_disguised_as_a_network_failure(
+    engines: Callable[..., HttpEngine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("resolver bug")
+
+    monkeypatch.setattr(socket, "getaddrinfo", broken)
+    with pytest.raises(RuntimeError, match="resolver bug"):
+        get(engines(), "http://name.test/")
 
 
 @pytest.mark.parametrize("host", ["nothing.invalid", "a" * 64 + ".example"])
@@ -1048,6 +1078,51 @@ def test_a_chunked_flood_is_cut_off_at_the_cap(engines: Callable[..., HttpEngine
     with RawServer(handle) as server:
         error, _ = failing(lambda: get(engines(), server.url))
     assert (error.kind, error.sent) == ("too_large", True)
+
+
+def reset(peer: Peer) -> None:
+    """Close with a TCP reset (SO_LINGER 0) instead of an orderly close."""
+    peer.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    peer.sock.close()
+
+
+def test_a_reset_while_reading_is_a_lost_answer(engines: Callable[..., HttpEngine]) -> None:
+    def read_then_reset(peer: Peer) -> None:
+        peer.read_request()
+        reset(peer)
+
+    with RawServer(read_then_reset) as server:
+        error, _ = failing(lambda: get(engines(), server.url))
+    assert (error.kind, error.sent) == ("lost", True)
+
+
+def test_a_reset_while_sending_is_a_lost_request(engines: Callable[..., HttpEngine]) -> None:
+    def read_a_little_then_reset(peer: Peer) -> None:
+        peer.recv()  # the request has started arriving
+        reset(peer)
+
+    with RawServer(read_a_little_then_reset) as server:
+        engine = engines()
+        error, _ = failing(
+            lambda: engine.request("PUT", server.url, {}, b"x" * 32_000_000, time_left=5)
+        )
+    assert (error.kind, error.sent) == ("lost", True)
+    assert "while sending" in str(error)
+
+
+def test_a_server_that_does_not_read_the_request_is_bounded_by_the_deadline(
+    engines: Callable[..., HttpEngine],
+) -> None:
+    def never_read(peer: Peer) -> None:
+        peer.server.stopping.wait()
+
+    with RawServer(never_read) as server:
+        engine = engines()
+        error, took = failing(
+            lambda: engine.request("PUT", server.url, {}, b"x" * 32_000_000, time_left=DEADLINE)
+        )
+    assert (error.kind, error.sent) == ("timeout", True)
+    assert DEADLINE <= took < DEADLINE + MARGIN
 
 
 def test_a_body_of_the_largest_allowed_size_is_read(engines: Callable[..., HttpEngine]) -> None:

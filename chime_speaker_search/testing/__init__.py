@@ -11,6 +11,8 @@ For pytest, add this to a ``conftest.py``::
 
 and request the ``speaker_search_service`` (a running emulator) and
 ``speaker_search_client`` (a ``SpeakerSearchClient`` pointed at it) fixtures.
+Outside pytest, ``service.client()`` gives a ready client that needs no AWS
+credentials or configuration.
 
 PYTEST_DONT_REWRITE: this package has no assertions for pytest to rewrite; the
 marker lets ``pytest_plugins`` name it even when it was imported first (e.g. by a
@@ -26,6 +28,7 @@ from chime_speaker_search._clock import ManualClock
 from ._clock import ScaledClock
 from ._demo import DemoSeed, aws_cli_examples, seed_demo
 from ._service import LocalSpeakerSearchService
+from ._session import offline_session
 from ._wire import RecordedRequest
 
 # pytest is a test-time tool, not a runtime dependency, so the fixtures (which need
@@ -43,5 +46,6 @@ __all__ = [
     "RecordedRequest",
     "ScaledClock",
     "aws_cli_examples",
+    "offline_session",
     "seed_demo",
 ]

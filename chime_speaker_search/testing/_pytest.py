@@ -13,7 +13,6 @@ import pytest
 from chime_speaker_search._clock import ManualClock
 
 from ._service import LocalSpeakerSearchService
-from ._session import offline_session
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,13 +44,5 @@ def speaker_search_client(
     at once while the task goes through its whole life, and retry backoffs take no
     real time. It ignores the environment's AWS profiles and credentials.
     """
-    from chime_speaker_search._client import SpeakerSearchClient  # noqa: PLC0415 (avoid a cycle at import)
-
-    client = SpeakerSearchClient(
-        region_name=speaker_search_service.region_name,
-        endpoint_url=speaker_search_service.endpoint_url,
-        session=offline_session(),
-        clock=speaker_search_service.clock,
-    )
-    with client:
+    with speaker_search_service.client() as client:
         yield client

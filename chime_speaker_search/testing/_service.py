@@ -8,17 +8,22 @@ from collections import deque
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
+from chime_speaker_search._client import SpeakerSearchClient
+from chime_speaker_search._retry import RetryPolicy
+
 from ._backend import Emulator
 from ._clock import ScaledClock
 from ._profiles import ARN_ACCOUNT
 from ._rules import MAX_ACTIVE_TASKS, MAX_VOICE_PROFILES_PER_DOMAIN
 from ._server import EmulatorServer
+from ._session import offline_session
 from ._wire import WireApp
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from types import TracebackType
 
+    import botocore.config
     from typing_extensions import Self
 
     from chime_speaker_search._clock import Clock
@@ -75,7 +80,6 @@ class LocalSpeakerSearchService:
     ``InvalidSignatureException``). With ``credentials``, signatures are also verified.
 
     Example:
-        >>> from chime_speaker_search import SpeakerSearchClient
         >>> from chime_speaker_search.testing import ManualClock
         >>> clock = ManualClock()
         >>> with LocalSpeakerSearchService(clock=clock) as service:
@@ -83,11 +87,11 @@ class LocalSpeakerSearchService:
         ...     domain = service.add_voice_profile_domain()
         ...     alice = service.add_voice_profile(domain, speaker="alice")
         ...     call = service.add_call(vc, caller="alice")
-        ...     with SpeakerSearchClient(endpoint_url=service.endpoint_url,
-        ...                              region_name=service.region_name, clock=clock) as client:
+        ...     with service.client() as client:
         ...         task = client.start_and_wait(voice_connector_id=vc, transaction_id=call,
         ...                                      voice_profile_domain_id=domain)
-        >>> task.best_match().voice_profile_id == alice
+        >>> match = task.best_match()
+        >>> match is not None and match.voice_profile_id == alice
         True
 
     Args:
@@ -161,6 +165,8 @@ class LocalSpeakerSearchService:
             raise ValueError("credentials must map non-empty access key ids to non-empty secrets")
         self._host = host
         self._port = port
+        # The first pair signs service.client()'s requests, so they pass the check.
+        self._client_credentials = next(iter((credentials or {}).items()), None)
         self._clock: Clock = clock if clock is not None else ScaledClock(time_scale)
         self._app = WireApp(
             Emulator(
@@ -270,6 +276,49 @@ class LocalSpeakerSearchService:
     def region_name(self) -> str:
         """The region to configure clients with: ``"us-east-1"``."""
         return "us-east-1"
+
+    def client(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        config: botocore.config.Config | None = None,
+        clock: Clock | None = None,
+        jitter: Callable[[], float] | None = None,
+    ) -> SpeakerSearchClient:
+        """A ready :class:`~chime_speaker_search.SpeakerSearchClient` for this emulator.
+
+        It works offline, on any machine: requests are signed by
+        :func:`~chime_speaker_search.testing.offline_session`, with dummy credentials (or,
+        when the service checks signatures, the first of its ``credentials``), so neither
+        the environment's AWS variables nor ``AWS_PROFILE`` nor the shared config and
+        credentials files are read (a missing profile or a broken config file cannot
+        break it). Its endpoint and region are this service's. Close it when done, or
+        use it in a ``with`` block.
+
+        Args:
+            retry: The client's retry policy (default: ``RetryPolicy()``).
+            config: A botocore ``Config`` (timeouts, pool size), as for the client.
+            clock: The client's clock. Default: this service's clock, so waits and
+                retry backoff take emulated time (no real time with a
+                :class:`~chime_speaker_search.testing.ManualClock`, a tenth of it at
+                ``time_scale=10``) and timeouts count emulated seconds.
+            jitter: The client's jitter source, as for the client.
+
+        Returns:
+            A new client; each call makes another.
+
+        Raises:
+            RuntimeError: The service has never been started (no endpoint yet).
+        """
+        return SpeakerSearchClient(
+            region_name=self.region_name,
+            endpoint_url=self.endpoint_url,
+            session=offline_session(*(self._client_credentials or ())),
+            config=config,
+            retry=retry if retry is not None else RetryPolicy(),
+            clock=clock if clock is not None else self._clock,
+            jitter=jitter,
+        )
 
     @property
     def clock(self) -> Clock:

@@ -179,6 +179,9 @@ def testing_types(clock: ManualClock) -> None:
         assert_type(service.add_voice_connector(), str)
         assert_type(service.add_call("vc", caller="alice"), str)
         assert_type(service.tasks[""], SpeakerSearchTask)
+        assert_type(service.client(), SpeakerSearchClient)
+        assert_type(service.client(retry=RetryPolicy.disabled(), clock=clock), SpeakerSearchClient)
+        service.client(region_name="eu-west-1")  # type: ignore[call-arg]
         domain = service.add_voice_profile_domain(name="support", kms_key_arn="arn:aws:kms:k")
         assert_type(domain, str)
         assert_type(service.voice_profiles[""], Mapping[str, Any])
