@@ -149,6 +149,7 @@ def _outcome_unknown(
     sent_at: datetime,
     details: Mapping[str, str] | None,
 ) -> OutcomeUnknownError:
+    what = what if what.endswith((".", "!", "?")) else f"{what}."
     return OutcomeUnknownError(
         f"{what} The service may or may not have acted on it, and {operation_name} has no "
         "idempotency token, so it was not retried: check the outcome (e.g. list the "

@@ -328,6 +328,7 @@ def test_a_lost_answer_to_a_write_is_outcome_unknown_after_one_request(
     }[operation]
     assert err.details == expected
     assert "list the domain's voice profiles" in str(err)
+    assert "the endpoint URL. The service may or may not have acted on it" in str(err)
     assert clock.sleeps == []
     restored = pickle.loads(pickle.dumps(err))
     assert (restored.details, restored.sent_at) == (err.details, err.sent_at)
