@@ -202,7 +202,9 @@ class ServiceError(SpeakerSearchError):
         if self.attempts > 1:
             text += f" [after {self.attempts} attempts]"
         if self.hint:
-            text += ". " + self.hint.format(operation=self.operation_name or "the operation")
+            # The service's own message often ends with a full stop already.
+            text += " " if text.endswith(".") else ". "
+            text += self.hint.format(operation=self.operation_name or "the operation")
         if self.request_id:
             text += f" (request id {self.request_id})"
         return text

@@ -291,6 +291,7 @@ def test_the_domain_quota_is_a_resource_limit(clock: ManualClock) -> None:
         with pytest.raises(css.ResourceLimitExceededException) as caught:
             world.client.enrol(task)
         assert "delete ones no longer needed" in str(caught.value)
+        assert ".." not in str(caught.value)  # the service's full stop, then the hint
         assert world.sent("CreateVoiceProfile") == 2
         assert len(world.profiles_in_domain()) == 1
 

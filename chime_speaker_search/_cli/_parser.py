@@ -268,6 +268,7 @@ examples:
       --voice-profile-domain-id DOMAIN --wait --timeout 120
   {PROG} get --voice-connector-id VC --speaker-search-task-id TASK \\
       --query SpeakerSearchTask.SpeakerSearchTaskStatus --output text
+  {PROG} profiles list --voice-profile-domain-id DOMAIN --output table
 """
 
 
@@ -283,8 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=textwrap.fill(
-            "Start, inspect, wait for and stop Amazon Chime SDK Voice speaker search tasks. "
-            "The options below may also follow the command.",
+            "Start, inspect, wait for and stop Amazon Chime SDK Voice speaker search tasks, "
+            "and enrol callers as voice profiles. The options below may also follow the "
+            "command.",
             width=_HELP_WIDTH,
         ),
         epilog=_epilog(),
