@@ -1,4 +1,4 @@
-"""Typed, retrying, idempotent client for Amazon Chime SDK Voice speaker search tasks.
+"""Typed, retrying, idempotent client for Amazon Chime SDK Voice speaker search and voice profiles.
 
 Start here::
 
@@ -46,6 +46,8 @@ from ._models import (
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
+    VoiceProfile,
+    VoiceProfileDomain,
 )
 from ._retry import RetryPolicy
 from ._wait import PollPolicy
@@ -71,6 +73,7 @@ from .errors import (
     UnauthorizedClientException,
     UnprocessableEntityException,
     Violation,
+    VoiceprintUnavailableError,
     WaitTimeoutError,
 )
 
@@ -124,8 +127,11 @@ __all__ = [
     "VoiceAnalyticsEventStatus",
     "VoiceAnalyticsStatusDetail",
     "VoiceAnalyticsStatusEvent",
+    "VoiceProfile",
+    "VoiceProfileDomain",
     "VoiceProfileTransaction",
     "VoiceprintGenerationStatus",
+    "VoiceprintUnavailableError",
     "WaitTimeoutError",
     "deduplicate_events",
     "events_for_task",

@@ -10,19 +10,37 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
-from ._convert import structure_task
+from ._convert import (
+    structure_task,
+    unusable_write_answer,
+    voice_profile_domain_from,
+    voice_profile_domain_page,
+    voice_profile_from,
+    voice_profile_page,
+)
 from ._logging import install_redaction
+from ._paging import Pages
 from ._retry import RetryPolicy, call_with_retries
 from ._transport import Transport, check_endpoint_url, create_client
-from ._validation import check_get, check_start
+from ._validation import (
+    check_create_voice_profile,
+    check_enrol,
+    check_get,
+    check_list_voice_profile_domains,
+    check_list_voice_profiles,
+    check_start,
+    check_update_voice_profile,
+    check_voice_profile_domain_id,
+    check_voice_profile_id,
+)
 from ._wait import PollPolicy, check_wait_arguments, wait_for_task
 from .errors import InvalidParameterError, MalformedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from datetime import timedelta
     from types import TracebackType
 
@@ -33,11 +51,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._clock import Clock
-    from ._models import CallLeg, SpeakerSearchTask
+    from ._models import CallLeg, SpeakerSearchTask, VoiceProfile, VoiceProfileDomain
 
 __all__ = ["SpeakerSearchClient", "start_params", "started_task", "task_from"]
 
 logger = logging.getLogger("chime_speaker_search")
+
+_T = TypeVar("_T")
 
 
 def task_from(response: Mapping[str, Any], operation_name: str) -> SpeakerSearchTask:
@@ -220,8 +240,13 @@ class SpeakerSearchClient(_ClientBase):
         params: Mapping[str, Any],
         *,
         deadline: float | None = None,
+        idempotent: bool = True,
     ) -> Mapping[str, Any]:
-        """One logical call: send with retries under the policy; returns the JSON."""
+        """One logical call: send with retries under the policy; returns the JSON.
+
+        ``idempotent=False`` (operations without a token): a request that may have
+        reached the service is not retried (``OutcomeUnknownError`` carries ``params``).
+        """
         return call_with_retries(
             lambda time_left: self._transport.send(operation_name, params, time_left=time_left),
             operation_name=operation_name,
@@ -229,6 +254,8 @@ class SpeakerSearchClient(_ClientBase):
             clock=self._clock,
             jitter=self._jitter,
             deadline=deadline,
+            idempotent=idempotent,
+            details=None if idempotent else {k: str(v) for k, v in params.items()},
         )
 
     # --- operations -------------------------------------------------------------------
@@ -451,3 +478,224 @@ class SpeakerSearchClient(_ClientBase):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # --- voice profiles ---------------------------------------------------------------
+    # Create, Update and Delete have no idempotency token: they are retried only when the
+    # failed request provably had no effect, and a lost answer raises OutcomeUnknownError.
+    # Requests are built (validation) and answers read (conversion) by module-level
+    # functions the async client shares.
+
+    def create_voice_profile(self, *, speaker_search_task_id: str) -> VoiceProfile:
+        """Enrol a caller: turn a speaker search task's voiceprint into a voice profile.
+
+        Only with the caller's consent (see the guide, "Enrolling callers"). Prefer
+        :meth:`enrol`, which checks the task's voiceprint before sending.
+
+        CreateVoiceProfile has no idempotency token, so a request that may have reached
+        the service is never retried: a retry after a lost answer could enrol the
+        caller twice.
+
+        Args:
+            speaker_search_task_id: The task whose voiceprint to enrol (1-256 chars);
+                its voiceprint is kept 24 hours.
+
+        Returns:
+            The new profile.
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            OutcomeUnknownError: the answer was lost; the profile may exist. List the
+                domain's profiles before trying again.
+            GoneException: the task's voiceprint is no longer kept.
+            ResourceLimitExceededException: the domain holds its maximum of profiles.
+            ServiceError: the service refused (a subclass per error code).
+            TransportError: the service could not be reached (nothing was created).
+            MalformedResponseError: the answer is unusable; the profile may exist (check as
+                for ``OutcomeUnknownError``; not repeated).
+        """
+        return self._write_profile(
+            "CreateVoiceProfile",
+            check_create_voice_profile(speaker_search_task_id=speaker_search_task_id),
+        )
+
+    def update_voice_profile(
+        self, *, voice_profile_id: str, speaker_search_task_id: str
+    ) -> VoiceProfile:
+        """Refresh a profile with a newer task's voiceprint (and extend its life).
+
+        Not retried after a lost answer, as for :meth:`create_voice_profile`.
+
+        Args:
+            voice_profile_id: The profile to refresh (1-256 chars).
+            speaker_search_task_id: The task whose voiceprint replaces the profile's.
+
+        Returns:
+            The updated profile.
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            OutcomeUnknownError: the answer was lost; the profile may have been updated
+                (compare its ``updated_timestamp`` with the error's ``sent_at``).
+            NotFoundException: no such profile.
+            GoneException: the task's voiceprint is no longer kept.
+            ServiceError: the service refused (a subclass per error code).
+            TransportError: the service could not be reached (nothing was changed).
+            MalformedResponseError: the answer is unusable; the update may have happened.
+        """
+        return self._write_profile(
+            "UpdateVoiceProfile",
+            check_update_voice_profile(
+                voice_profile_id=voice_profile_id, speaker_search_task_id=speaker_search_task_id
+            ),
+        )
+
+    def _write_profile(self, operation_name: str, params: Mapping[str, Any]) -> VoiceProfile:
+        return self._write(
+            operation_name, params, lambda response: voice_profile_from(response, operation_name)
+        )
+
+    def _write(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        read: Callable[[Mapping[str, Any]], _T],
+    ) -> _T:
+        """A call without an idempotency token: one that may have acted is never repeated."""
+        try:
+            return read(self._call(operation_name, params, idempotent=False))
+        except MalformedResponseError as error:
+            raise unusable_write_answer(error, operation_name) from error
+
+    def get_voice_profile(self, *, voice_profile_id: str) -> VoiceProfile:
+        """Fetch a voice profile.
+
+        Args:
+            voice_profile_id: The profile's id (1-256 chars).
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            NotFoundException: no such profile (deleted, or expired).
+            ServiceError: the service refused (a subclass per error code).
+            TransportError: the service could not be reached after retries.
+            MalformedResponseError: the answer does not fit the model.
+        """
+        params = check_voice_profile_id(voice_profile_id=voice_profile_id)
+        return voice_profile_from(self._call("GetVoiceProfile", params), "GetVoiceProfile")
+
+    def delete_voice_profile(self, *, voice_profile_id: str) -> None:
+        """Delete a voice profile: the caller is no longer identified.
+
+        Not retried after a lost answer (a retry would end in ``NotFoundException``
+        whether or not the first request worked).
+
+        Args:
+            voice_profile_id: The profile's id (1-256 chars).
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            OutcomeUnknownError: the answer was lost; the profile may be deleted
+                (``get_voice_profile`` then raises ``NotFoundException``).
+            NotFoundException: no such profile.
+            ServiceError: the service refused (a subclass per error code).
+            TransportError: the service could not be reached (nothing was deleted).
+            MalformedResponseError: the answer is unusable; the profile may be deleted.
+        """
+        params = check_voice_profile_id(voice_profile_id=voice_profile_id)
+        self._write("DeleteVoiceProfile", params, lambda _: None)
+
+    def list_voice_profiles(
+        self, *, voice_profile_domain_id: str, page_size: int | None = None
+    ) -> Iterator[VoiceProfile]:
+        """Iterate over a domain's voice profiles, page by page, lazily.
+
+        The arguments are checked at once; nothing is sent until the first item is
+        asked for. Each page is one call (retried under the policy), following the
+        service's ``NextToken``; stop iterating to stop requesting.
+
+        Args:
+            voice_profile_domain_id: The domain (1-256 chars).
+            page_size: Profiles per request, 1-100 (default: the service's).
+
+        Yields:
+            Each profile (the service lists summaries, which have the same fields).
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (raised by
+                this call, before anything is sent).
+            NotFoundException: no such domain (raised while iterating).
+            ServiceError, TransportError, MalformedResponseError: while iterating.
+        """
+        params = check_list_voice_profiles(
+            voice_profile_domain_id=voice_profile_domain_id, page_size=page_size
+        )
+        return self._iterate(Pages("ListVoiceProfiles", params, voice_profile_page))
+
+    def get_voice_profile_domain(self, *, voice_profile_domain_id: str) -> VoiceProfileDomain:
+        """Fetch a voice profile domain.
+
+        Args:
+            voice_profile_domain_id: The domain's id (1-256 chars).
+
+        Raises:
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            NotFoundException: no such domain.
+            ServiceError: the service refused (a subclass per error code).
+            TransportError: the service could not be reached after retries.
+            MalformedResponseError: the answer does not fit the model.
+        """
+        params = check_voice_profile_domain_id(voice_profile_domain_id=voice_profile_domain_id)
+        response = self._call("GetVoiceProfileDomain", params)
+        return voice_profile_domain_from(response, "GetVoiceProfileDomain")
+
+    def list_voice_profile_domains(
+        self, *, page_size: int | None = None
+    ) -> Iterator[VoiceProfileDomain]:
+        """Iterate over the account's voice profile domains, page by page, lazily.
+
+        As :meth:`list_voice_profiles`: checked at once, sent on the first item, one
+        retried call per page. Summaries carry no ``kms_key_arn``; use
+        :meth:`get_voice_profile_domain` for it.
+
+        Args:
+            page_size: Domains per request, 1-100 (default: the service's).
+
+        Raises:
+            InvalidParameterError: ``page_size`` breaks the rules (raised by this call).
+            ServiceError, TransportError, MalformedResponseError: while iterating.
+        """
+        params = check_list_voice_profile_domains(page_size=page_size)
+        return self._iterate(Pages("ListVoiceProfileDomains", params, voice_profile_domain_page))
+
+    def _iterate(self, pages: Pages[_T]) -> Iterator[_T]:
+        while (params := pages.next_request()) is not None:
+            yield from pages.read(self._call(pages.operation_name, params))
+
+    def enrol(
+        self, task: SpeakerSearchTask, *, voice_profile_id: str | None = None
+    ) -> VoiceProfile:
+        """Enrol the caller of a finished speaker search (or refresh their profile).
+
+        Only with the caller's consent (see the guide, "Enrolling callers"). Checks,
+        before anything is sent, that the task generated a voiceprint (``SUCCEEDED``, or
+        ``VoiceprintGenerationSuccess`` in its details) and that it is less than 24
+        hours old by the task's ``updated_timestamp`` (on this client's clock); then
+        creates a profile, or, with ``voice_profile_id``, updates that one.
+
+        Args:
+            task: The speaker search task, e.g. as :meth:`wait` returned it.
+            voice_profile_id: The profile to refresh; ``None`` creates a new one.
+
+        Returns:
+            The created or updated profile.
+
+        Raises:
+            VoiceprintUnavailableError: the task has no voiceprint (``reason="not
+                generated"``) or it is too old (``reason="expired"``); nothing sent.
+            InvalidParameterError: an argument breaks the documented rules (nothing sent).
+            OutcomeUnknownError, GoneException, ServiceError, TransportError,
+                MalformedResponseError: as for :meth:`create_voice_profile`.
+        """
+        operation_name, params = check_enrol(
+            task, voice_profile_id=voice_profile_id, now=self._clock.now()
+        )
+        return self._write_profile(operation_name, params)

@@ -39,6 +39,8 @@ from ._models import (
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
+    VoiceProfile,
+    VoiceProfileDomain,
     as_utc,
 )
 from .errors import MalformedEventError, MalformedResponseError
@@ -52,20 +54,53 @@ __all__ = [
     "parse_timestamp",
     "structure_event",
     "structure_task",
+    "structure_voice_profile",
+    "structure_voice_profile_domain",
     "unstructure_event",
+    "unstructure_model",
     "unstructure_task",
+    "unusable_write_answer",
+    "voice_profile_domain_from",
+    "voice_profile_domain_page",
+    "voice_profile_from",
+    "voice_profile_page",
     "wire_name",
 ]
 
 _T = TypeVar("_T")
 _E = TypeVar("_E", SpeakerSearchStatusEvent, VoiceAnalyticsStatusEvent)
+
+
+@attrs.frozen(kw_only=True)
+class _ServerSideEncryptionConfiguration:
+    """The wire's nesting of a domain's KMS key; the model flattens it to ``kms_key_arn``."""
+
+    kms_key_arn: str  # the service's model marks KmsKeyArn required inside the structure
+
+
 # Leaves first: a class's generated hooks capture its fields' hooks when generated.
-_MODELS = (SpeakerSearchResult, SpeakerSearchDetails, CallDetails, SpeakerSearchTask)
+_MODELS = (
+    SpeakerSearchResult,
+    SpeakerSearchDetails,
+    CallDetails,
+    SpeakerSearchTask,
+    VoiceProfile,
+    _ServerSideEncryptionConfiguration,
+    VoiceProfileDomain,
+)
+# Fields whose wire name is not the PascalCase of their own.
+_RENAMED: dict[tuple[type, str], str] = {
+    (VoiceProfileDomain, "kms_key_arn"): "ServerSideEncryptionConfiguration",
+}
 
 
 def wire_name(attribute: str) -> str:
     """``speaker_search_task_id`` -> ``SpeakerSearchTaskId`` (the service's naming)."""
     return "".join(part.capitalize() for part in attribute.split("_"))
+
+
+def _wire_names(model: type) -> dict[str, str]:
+    return {a.name: _RENAMED.get((model, a.name), wire_name(a.name)) for a in attrs.fields(model)}
 
 
 class _WrongType(TypeError):
@@ -199,9 +234,11 @@ def _build_converter() -> cattrs.Converter:
     for enum in (SpeakerSearchTaskStatus, VoiceprintGenerationStatus):
         register(enum, _structure_enum(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
+    field_hooks = _api_field_hooks(converter)
     for model in _MODELS:
         renames: dict[str, Any] = {
-            a.name: override(rename=wire_name(a.name)) for a in attrs.fields(model)
+            name: override(rename=wire, **field_hooks.get((model, name), {}))
+            for name, wire in _wire_names(model).items()
         }
         if model is SpeakerSearchDetails:  # its Results need the result hook, made just before
             converter.register_structure_hook_func(
@@ -213,6 +250,26 @@ def _build_converter() -> cattrs.Converter:
             model, _dropping_none(make_dict_unstructure_fn(model, converter, **renames))
         )
     return converter
+
+
+def _api_field_hooks(converter: cattrs.Converter) -> dict[tuple[type, str], dict[str, Any]]:
+    """Per-field hooks for API fields that are not a plain rename of their wire form."""
+
+    def kms_key_in(value: object, _: Any) -> str | None:  # noqa: ANN401 (cattrs hook signature)
+        if value is None:
+            return None
+        # Structured as its own class, so a fault inside is named ...KmsKeyArn.
+        return converter.structure(value, _ServerSideEncryptionConfiguration).kms_key_arn
+
+    def kms_key_out(arn: str | None) -> dict[str, str] | None:
+        return None if arn is None else {"KmsKeyArn": arn}
+
+    return {
+        (VoiceProfileDomain, "kms_key_arn"): {
+            "struct_hook": kms_key_in,
+            "unstruct_hook": kms_key_out,
+        },
+    }
 
 
 def _strict_object(fn: Callable[[Any, Any], _T]) -> Callable[[object, Any], _T]:
@@ -234,9 +291,7 @@ def _dropping_none(fn: Callable[[Any], dict[str, Any]]) -> Callable[[Any], dict[
 
 
 _CONVERTER = _build_converter()
-_WIRE_NAMES: dict[type, dict[str, str]] = {
-    model: {a.name: wire_name(a.name) for a in attrs.fields(model)} for model in _MODELS
-}
+_WIRE_NAMES: dict[type, dict[str, str]] = {model: _wire_names(model) for model in _MODELS}
 
 
 def _first_problem(  # noqa: PLR0911 (one return per kind of problem)
@@ -268,6 +323,26 @@ def _first_problem(  # noqa: PLR0911 (one return per kind of problem)
     return path, f"is invalid ({exc})"
 
 
+_Model = TypeVar("_Model", SpeakerSearchTask, VoiceProfile, VoiceProfileDomain)
+
+
+def _structure_model(data: Mapping[str, Any], cls: type[_Model], path: str) -> _Model:
+    """Convert one API object; every fault becomes a ``MalformedResponseError`` naming it."""
+    if not isinstance(data, Mapping):
+        raise MalformedResponseError(
+            f"The response's {path} is not a JSON object (got {_json_type(data)}).",
+            field=path,
+        )
+    try:
+        return _CONVERTER.structure(data if type(data) is dict else dict(data), cls)
+    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
+        field, problem = _first_problem(exc, path)
+        raise MalformedResponseError(
+            f"The response does not fit the {cls.__name__} model: {field} {problem}.",
+            field=field,
+        ) from exc
+
+
 def structure_task(
     data: Mapping[str, Any], *, path: str = "SpeakerSearchTask"
 ) -> SpeakerSearchTask:
@@ -276,24 +351,132 @@ def structure_task(
     Raises:
         MalformedResponseError: naming the first field that does not fit.
     """
-    if not isinstance(data, Mapping):
-        raise MalformedResponseError(
-            f"The response's {path} is not a JSON object (got {_json_type(data)}).",
-            field=path,
-        )
-    try:
-        return _CONVERTER.structure(data if type(data) is dict else dict(data), SpeakerSearchTask)
-    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
-        field, problem = _first_problem(exc, path)
-        raise MalformedResponseError(
-            f"The response does not fit the SpeakerSearchTask model: {field} {problem}.",
-            field=field,
-        ) from exc
+    return _structure_model(data, SpeakerSearchTask, path)
 
 
 def unstructure_task(task: SpeakerSearchTask) -> dict[str, Any]:
     """Convert a task to its JSON-ready wire form (absent fields omitted)."""
     return _CONVERTER.unstructure(task)  # type: ignore[no-any-return]
+
+
+# --- voice profiles ----------------------------------------------------------------------
+# Request building lives in _validation; these read the answers. The sync and the async
+# client both call them, so each operation is read the same way whoever sent it.
+
+
+def structure_voice_profile(data: Mapping[str, Any], *, path: str = "VoiceProfile") -> VoiceProfile:
+    """Convert the wire form of a voice profile (or of its summary) to a :class:`VoiceProfile`.
+
+    Raises:
+        MalformedResponseError: naming the first field that does not fit.
+    """
+    return _structure_model(data, VoiceProfile, path)
+
+
+def structure_voice_profile_domain(
+    data: Mapping[str, Any], *, path: str = "VoiceProfileDomain"
+) -> VoiceProfileDomain:
+    """Convert the wire form of a domain (or of its summary) to a :class:`VoiceProfileDomain`.
+
+    Raises:
+        MalformedResponseError: naming the first field that does not fit.
+    """
+    return _structure_model(data, VoiceProfileDomain, path)
+
+
+def unstructure_model(model: VoiceProfile | VoiceProfileDomain) -> dict[str, Any]:
+    """Convert a profile or domain to its JSON-ready wire form (absent fields omitted)."""
+    return _CONVERTER.unstructure(model)  # type: ignore[no-any-return]
+
+
+def _member(response: Mapping[str, Any], key: str, operation_name: str) -> Any:  # noqa: ANN401 (JSON)
+    if response.get(key) is None:
+        raise MalformedResponseError(
+            f"{operation_name} returned no {key} in its response.", field=key
+        )
+    return response[key]
+
+
+def voice_profile_from(response: Mapping[str, Any], operation_name: str) -> VoiceProfile:
+    """The profile in a Create/Update/GetVoiceProfile response (under ``"VoiceProfile"``).
+
+    Raises:
+        MalformedResponseError: the response has no usable profile.
+    """
+    return structure_voice_profile(_member(response, "VoiceProfile", operation_name))
+
+
+def voice_profile_domain_from(
+    response: Mapping[str, Any], operation_name: str
+) -> VoiceProfileDomain:
+    """The domain in a GetVoiceProfileDomain response (under ``"VoiceProfileDomain"``).
+
+    Raises:
+        MalformedResponseError: the response has no usable domain.
+    """
+    return structure_voice_profile_domain(_member(response, "VoiceProfileDomain", operation_name))
+
+
+def unusable_write_answer(
+    error: MalformedResponseError, operation_name: str
+) -> MalformedResponseError:
+    """The error for an unusable answer to a call without a token (Create/Update/Delete).
+
+    An answer that cannot be read, usually to a success, is no proof of no effect:
+    the message says so, and that the call must not be repeated blindly.
+    """
+    return MalformedResponseError(
+        f"{error} {operation_name} may have taken effect: do not repeat it blindly; "
+        "check first (list the domain's voice profiles, or get the profile).",
+        field=error.field,
+    )
+
+
+def _page(
+    response: Mapping[str, Any], key: str, cls: type[_Model]
+) -> tuple[tuple[_Model, ...], str | None]:
+    # The model does not require the list: a page without one (or with null) is empty.
+    items = response.get(key)
+    token = response.get("NextToken")
+    try:
+        found = (
+            ()
+            if items is None
+            else _structure_items(items, lambda item: _CONVERTER.structure(item, cls), cls)
+        )
+    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as exc:
+        field, problem = _first_problem(exc, key)
+        raise MalformedResponseError(
+            f"The response does not fit the {cls.__name__} model: {field} {problem}.",
+            field=field,
+        ) from exc
+    if token is not None and not isinstance(token, str):
+        raise MalformedResponseError(
+            f"The response's NextToken is not a string (got {_json_type(token)}).",
+            field="NextToken",
+        )
+    # An empty token would ask for the first page again: it ends the list, as in botocore.
+    return found, token or None
+
+
+def voice_profile_page(response: Mapping[str, Any]) -> tuple[tuple[VoiceProfile, ...], str | None]:
+    """One ListVoiceProfiles page: its profiles, and the token of the next page (or ``None``).
+
+    Raises:
+        MalformedResponseError: naming the first field that does not fit.
+    """
+    return _page(response, "VoiceProfiles", VoiceProfile)
+
+
+def voice_profile_domain_page(
+    response: Mapping[str, Any],
+) -> tuple[tuple[VoiceProfileDomain, ...], str | None]:
+    """One ListVoiceProfileDomains page: its domains, and the next page's token (or ``None``).
+
+    Raises:
+        MalformedResponseError: naming the first field that does not fit.
+    """
+    return _page(response, "VoiceProfileDomains", VoiceProfileDomain)
 
 
 # --- events ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Typed, immutable values for speaker search tasks.
+"""Typed, immutable values for speaker search tasks and voice profiles.
 
 The classes mirror the service's shapes with snake_case names. Conversion to and
 from the wire form lives in :mod:`chime_speaker_search._convert`.
@@ -24,6 +24,8 @@ __all__ = [
     "SpeakerSearchResult",
     "SpeakerSearchTask",
     "SpeakerSearchTaskStatus",
+    "VoiceProfile",
+    "VoiceProfileDomain",
     "VoiceprintGenerationStatus",
     "as_utc",
     "best_match",
@@ -276,3 +278,111 @@ class SpeakerSearchTask:
         from ._convert import unstructure_task  # noqa: PLC0415 (it imports this module)
 
         return unstructure_task(self)
+
+
+# --- voice profiles ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class VoiceProfile:
+    """An enrolled caller: a voiceprint the service matches later calls against.
+
+    Also what :meth:`~chime_speaker_search.SpeakerSearchClient.list_voice_profiles`
+    yields (the service's ``VoiceProfileSummary`` has the same fields).
+
+    Attributes:
+        voice_profile_id: The profile's id; what a speaker search result names.
+        voice_profile_arn: The profile's ARN. Hidden from ``repr`` (the service's
+            model marks ARNs sensitive), but compared and kept by ``to_dict()``.
+        voice_profile_domain_id: The domain the profile belongs to.
+        created_timestamp: When the caller was enrolled (timezone-aware).
+        updated_timestamp: When the profile's voiceprint was last replaced.
+        expiration_timestamp: When the profile expires unless refreshed with
+            ``update_voice_profile`` (timezone-aware).
+    """
+
+    voice_profile_id: str
+    voice_profile_arn: str | None = attrs.field(default=None, repr=False)
+    voice_profile_domain_id: str | None = None
+    created_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+    updated_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+    expiration_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VoiceProfile:
+        """Build a profile from its wire form.
+
+        Args:
+            data: The mapping under ``"VoiceProfile"`` in a response (or one item of
+                ``"VoiceProfiles"``), with timestamps as ``datetime`` or ISO-8601 strings.
+
+        Raises:
+            MalformedResponseError: A required field is missing or has the wrong type.
+        """
+        from ._convert import structure_voice_profile  # noqa: PLC0415 (it imports this module)
+
+        return structure_voice_profile(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready wire form: PascalCase keys, ISO-8601 timestamps.
+
+        Fields that are ``None`` are omitted, as the service omits them.
+        """
+        from ._convert import unstructure_model  # noqa: PLC0415 (it imports this module)
+
+        return unstructure_model(self)
+
+
+@attrs.frozen(kw_only=True)
+class VoiceProfileDomain:
+    """A collection of voice profiles, the unit a speaker search searches.
+
+    Also what :meth:`~chime_speaker_search.SpeakerSearchClient.list_voice_profile_domains`
+    yields; the service's ``VoiceProfileDomainSummary`` has no encryption settings, so
+    :attr:`kms_key_arn` is ``None`` there.
+
+    Attributes:
+        voice_profile_domain_id: The domain's id, as passed to a speaker search.
+        voice_profile_domain_arn: The domain's ARN (hidden from ``repr``: sensitive).
+        name: The domain's name.
+        description: The domain's description.
+        kms_key_arn: The KMS key encrypting the domain's enrolment data (the wire's
+            ``ServerSideEncryptionConfiguration.KmsKeyArn``; hidden from ``repr``,
+            since the model marks ARNs sensitive).
+        created_timestamp: When the domain was created (timezone-aware).
+        updated_timestamp: When the domain was last changed (timezone-aware).
+    """
+
+    voice_profile_domain_id: str
+    voice_profile_domain_arn: str | None = attrs.field(default=None, repr=False)
+    name: str | None = None
+    description: str | None = None
+    kms_key_arn: str | None = attrs.field(default=None, repr=False)
+    created_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+    updated_timestamp: datetime | None = attrs.field(default=None, converter=as_utc)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> VoiceProfileDomain:
+        """Build a domain from its wire form.
+
+        Args:
+            data: The mapping under ``"VoiceProfileDomain"`` in a response (or one item
+                of ``"VoiceProfileDomains"``), with timestamps as ``datetime`` or
+                ISO-8601 strings.
+
+        Raises:
+            MalformedResponseError: A required field is missing or has the wrong type.
+        """
+        from ._convert import structure_voice_profile_domain  # noqa: PLC0415
+
+        return structure_voice_profile_domain(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready wire form: PascalCase keys, ISO-8601 timestamps.
+
+        The KMS key goes under ``ServerSideEncryptionConfiguration``, as on the wire.
+        Fields that are ``None`` are omitted, as the service omits them.
+        """
+        from ._convert import unstructure_model  # noqa: PLC0415 (it imports this module)
+
+        return unstructure_model(self)

@@ -136,6 +136,35 @@ def _retry_after(error: BaseException | None) -> float | None:
     return error.retry_after if isinstance(error, ServiceError) else None
 
 
+def _from_gateway(error: ServiceError) -> bool:
+    """A 5xx page naming no AWS error: retryable although its class is not (see _transport).
+
+    Such a page comes from a proxy or load balancer, which may have forwarded the request
+    (a 502 or 504 typically means the service behind it did not answer in time), so it
+    proves nothing about the request's effect.
+    """
+    return error.retryable and not type(error).retryable
+
+
+def _outcome_unknown(
+    what: str,
+    operation_name: str,
+    attempts: int,
+    sent_at: datetime,
+    details: Mapping[str, str] | None,
+) -> OutcomeUnknownError:
+    what = what if what.endswith((".", "!", "?")) else f"{what}."
+    return OutcomeUnknownError(
+        f"{what} The service may or may not have acted on it, and {operation_name} has no "
+        "idempotency token, so it was not retried: check the outcome (e.g. list the "
+        "domain's voice profiles) before trying again.",
+        operation_name=operation_name,
+        attempts=attempts,
+        sent_at=sent_at,
+        details=details,
+    )
+
+
 class _Rules:
     """One call's retry rules, shared by the synchronous and the asynchronous loop.
 
@@ -230,34 +259,32 @@ class _Rules:
 
         Errors are made fresh per attempt, so stamping the attempt count on them is
         safe. A request without an idempotency token that may have reached the service
-        is not retried blindly: its lost answer becomes an ``OutcomeUnknownError``.
+        (a lost answer, or a proxy's 5xx page) is not retried blindly: it becomes an
+        ``OutcomeUnknownError``.
         """
         number = state.retry_state.attempt_number
         sent_at = self.clock.now()
         try:
             yield self.remaining()
-        except (ServiceError, TransportError) as error:
+        except TransportError as error:
             error.attempts = number
-            unknown = self._outcome_unknown(error, number, sent_at)
-            if unknown is None:
+            if self.idempotent or not error.request_sent:
                 raise
-            raise unknown from error
-
-    def _outcome_unknown(
-        self, error: ServiceError | TransportError, number: int, sent_at: datetime
-    ) -> OutcomeUnknownError | None:
-        if self.idempotent or not isinstance(error, TransportError) or not error.request_sent:
-            return None
-        return OutcomeUnknownError(
-            f"{error} The service may or may not have acted on it, and "
-            f"{self.operation_name} has no idempotency token, so it was not retried: "
-            "check the outcome (e.g. list the domain's voice profiles) before "
-            "trying again.",
-            operation_name=self.operation_name,
-            attempts=number,
-            sent_at=sent_at,
-            details=self.details,
-        )
+            raise _outcome_unknown(
+                str(error), self.operation_name, number, sent_at, self.details
+            ) from error
+        except ServiceError as error:
+            error.attempts = number
+            if self.idempotent or not _from_gateway(error):
+                raise
+            raise _outcome_unknown(
+                f"{error}: a proxy or load balancer answered, not the service, and the "
+                "request may have reached the service behind it.",
+                self.operation_name,
+                number,
+                sent_at,
+                self.details,
+            ) from error
 
 
 def call_with_retries(
@@ -283,7 +310,8 @@ def call_with_retries(
         deadline: An outer ``clock.monotonic()`` deadline (e.g. a wait's), if any.
         idempotent: False for operations the service gives no idempotency token: a
             request that may have reached the service is then not retried, and its
-            lost answer raises ``OutcomeUnknownError``.
+            lost answer (or a proxy's 5xx page naming no AWS error) raises
+            ``OutcomeUnknownError``. The service's own error answers are retried as usual.
         details: For ``OutcomeUnknownError``: the request's identifying parameters.
 
     Returns:

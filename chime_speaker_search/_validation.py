@@ -10,6 +10,7 @@ Rules (from the API reference):
   regular expression; its meaning, implemented here, is 2..64 characters of
   ``[-_a-zA-Z0-9]``.
 * ``CallLeg``: ``Caller`` or ``Callee``.
+* ``MaxResults`` (``page_size``): an integer from 1 to 100.
 
 All violations of one call are collected and raised together, before any request.
 """
@@ -17,12 +18,29 @@ All violations of one call are collected and raised together, before any request
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Final
 
-from ._models import CallLeg
-from .errors import InvalidParameterError, Violation
+from ._models import (
+    CallLeg,
+    SpeakerSearchTask,
+    SpeakerSearchTaskStatus,
+    VoiceprintGenerationStatus,
+)
+from .errors import InvalidParameterError, Violation, VoiceprintUnavailableError
 
-__all__ = ["check_get", "check_start"]
+__all__ = [
+    "VOICEPRINT_LIFETIME",
+    "check_create_voice_profile",
+    "check_enrol",
+    "check_get",
+    "check_list_voice_profile_domains",
+    "check_list_voice_profiles",
+    "check_start",
+    "check_update_voice_profile",
+    "check_voice_profile_domain_id",
+    "check_voice_profile_id",
+]
 
 # ECMAScript's \s (WhiteSpace + LineTerminator), which Smithy patterns use. Python's
 # own \s differs at the edges (it includes U+001C..U+001F and U+0085, and excludes
@@ -36,6 +54,10 @@ VOICE_CONNECTOR_ID_MAX: Final = 128
 ID_MAX: Final = 256
 TOKEN_MIN: Final = 2
 TOKEN_MAX: Final = 64
+PAGE_SIZE_MIN: Final = 1
+PAGE_SIZE_MAX: Final = 100
+# The service keeps a task's voiceprint this long (developer guide, "Voice profiles").
+VOICEPRINT_LIFETIME: Final = timedelta(hours=24)
 
 
 def _plain(value: str) -> str:
@@ -184,3 +206,199 @@ def check_get(*, voice_connector_id: object, speaker_search_task_id: object) -> 
         "VoiceConnectorId": _plain(voice_connector_id),  # type: ignore[arg-type]
         "SpeakerSearchTaskId": _plain(speaker_search_task_id),  # type: ignore[arg-type]
     }
+
+
+# --- voice profiles ----------------------------------------------------------------------
+# Each returns the operation's botocore parameters; the sync and async clients share them.
+
+
+def _check_page_size(errors: list[Violation], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.append(
+            Violation(
+                parameter="MaxResults",
+                constraint=f"must be an int from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}",
+                value=value,
+                got=f"{_type_name(value)} {value!r}",
+            )
+        )
+    elif not PAGE_SIZE_MIN <= value <= PAGE_SIZE_MAX:
+        errors.append(
+            Violation(
+                parameter="MaxResults",
+                constraint=f"must be from {PAGE_SIZE_MIN} to {PAGE_SIZE_MAX}",
+                value=value,
+            )
+        )
+
+
+def _checked(errors: list[Violation], **params: object) -> dict[str, object]:
+    """Raise the collected violations, or return the parameters with plain strings."""
+    if errors:
+        raise InvalidParameterError(errors)
+    # Plain str and int: on Python 3.10 the query serialiser's str() of an IntEnum
+    # member is its name ("Size.SMALL"), not its number.
+    return {
+        name: _plain(value) if isinstance(value, str) else int(value)  # type: ignore[call-overload]
+        for name, value in params.items()
+        if value is not None
+    }
+
+
+def check_create_voice_profile(*, speaker_search_task_id: object) -> dict[str, object]:
+    """Check CreateVoiceProfile's argument; return it as botocore parameters.
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    _check_id(errors, "SpeakerSearchTaskId", speaker_search_task_id, ID_MAX)
+    return _checked(errors, SpeakerSearchTaskId=speaker_search_task_id)
+
+
+def check_update_voice_profile(
+    *, voice_profile_id: object, speaker_search_task_id: object
+) -> dict[str, object]:
+    """Check UpdateVoiceProfile's arguments; return them as botocore parameters.
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    _check_id(errors, "VoiceProfileId", voice_profile_id, ID_MAX)
+    _check_id(errors, "SpeakerSearchTaskId", speaker_search_task_id, ID_MAX)
+    return _checked(
+        errors, VoiceProfileId=voice_profile_id, SpeakerSearchTaskId=speaker_search_task_id
+    )
+
+
+def check_voice_profile_id(*, voice_profile_id: object) -> dict[str, object]:
+    """Check Get/DeleteVoiceProfile's argument; return it as botocore parameters.
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    _check_id(errors, "VoiceProfileId", voice_profile_id, ID_MAX)
+    return _checked(errors, VoiceProfileId=voice_profile_id)
+
+
+def check_voice_profile_domain_id(*, voice_profile_domain_id: object) -> dict[str, object]:
+    """Check GetVoiceProfileDomain's argument; return it as botocore parameters.
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    _check_id(errors, "VoiceProfileDomainId", voice_profile_domain_id, ID_MAX)
+    return _checked(errors, VoiceProfileDomainId=voice_profile_domain_id)
+
+
+def check_list_voice_profiles(
+    *, voice_profile_domain_id: object, page_size: object
+) -> dict[str, object]:
+    """Check ListVoiceProfiles' arguments; return them as botocore parameters.
+
+    ``page_size`` is optional (``None``: the service's default page size).
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    _check_id(errors, "VoiceProfileDomainId", voice_profile_domain_id, ID_MAX)
+    if page_size is not None:
+        _check_page_size(errors, page_size)
+    return _checked(errors, VoiceProfileDomainId=voice_profile_domain_id, MaxResults=page_size)
+
+
+def check_list_voice_profile_domains(*, page_size: object) -> dict[str, object]:
+    """Check ListVoiceProfileDomains' argument; return it as botocore parameters.
+
+    Raises:
+        InvalidParameterError: listing every broken rule.
+    """
+    errors: list[Violation] = []
+    if page_size is not None:
+        _check_page_size(errors, page_size)
+    return _checked(errors, MaxResults=page_size)
+
+
+def _voiceprint_generated(task: SpeakerSearchTask) -> bool:
+    details = task.speaker_search_details
+    voiceprint = details.voiceprint_generation_status if details is not None else None
+    if voiceprint is VoiceprintGenerationStatus.VOICEPRINT_GENERATION_SUCCESS:
+        return True
+    # A SUCCEEDED task made a voiceprint, unless its details say in so many words that
+    # it did not: sending then could only fail at the service.
+    return (
+        task.speaker_search_task_status is SpeakerSearchTaskStatus.SUCCEEDED
+        and voiceprint is not VoiceprintGenerationStatus.VOICEPRINT_GENERATION_FAILURE
+    )
+
+
+def check_enrol(
+    task: object, *, voice_profile_id: object, now: datetime
+) -> tuple[str, dict[str, object]]:
+    """Check ``enrol()``'s arguments and the task's voiceprint, before anything is sent.
+
+    Args:
+        task: The speaker search task whose voiceprint is to become a profile.
+        voice_profile_id: The profile to refresh, or ``None`` to create one.
+        now: The current time (the client's clock), to age the voiceprint.
+
+    Returns:
+        ``("CreateVoiceProfile", params)``, or ``("UpdateVoiceProfile", params)`` when a
+        profile id is given.
+
+    Raises:
+        InvalidParameterError: an argument breaks the rules (all violations together).
+        VoiceprintUnavailableError: the task made no voiceprint, or it is 24 hours old
+            or older by the task's ``updated_timestamp``. A task without that timestamp
+            cannot be aged here: the service then decides (``GoneException``).
+    """
+    if not isinstance(task, SpeakerSearchTask):
+        errors = [
+            Violation(
+                parameter="task",
+                constraint="must be a SpeakerSearchTask (as get_speaker_search_task returns)",
+                value=task,
+                got=_type_name(task),
+            )
+        ]
+        if voice_profile_id is not None:
+            _check_id(errors, "VoiceProfileId", voice_profile_id, ID_MAX)
+        raise InvalidParameterError(errors)
+    if voice_profile_id is None:
+        operation = "CreateVoiceProfile"
+        params = check_create_voice_profile(speaker_search_task_id=task.speaker_search_task_id)
+    else:
+        operation = "UpdateVoiceProfile"
+        params = check_update_voice_profile(
+            voice_profile_id=voice_profile_id,
+            speaker_search_task_id=task.speaker_search_task_id,
+        )
+    task_id = task.speaker_search_task_id
+    if not _voiceprint_generated(task):
+        details = task.speaker_search_details
+        voiceprint = details.voiceprint_generation_status if details is not None else None
+        raise VoiceprintUnavailableError(
+            f"Cannot enrol from task {task_id!r}: it generated no voiceprint (status "
+            f"{task.speaker_search_task_status.value}, voiceprint "
+            f"{voiceprint.value if voiceprint is not None else 'not reported'}). Nothing "
+            "was sent. A voiceprint needs a SUCCEEDED task (about 20 seconds of the "
+            "caller's speech); wait for the task to finish, or enrol from a later call.",
+            task=task,
+            reason="not generated",
+        )
+    updated = task.updated_timestamp
+    if updated is not None and now - updated >= VOICEPRINT_LIFETIME:
+        hours = (now - updated).total_seconds() / 3600
+        raise VoiceprintUnavailableError(
+            f"Cannot enrol from task {task_id!r}: its voiceprint has expired (the task "
+            f"was last updated {hours:.1f} hours ago, at {updated.isoformat()}; the "
+            "service keeps a voiceprint for 24 hours). Nothing was sent. Enrol the "
+            "caller from a speaker search on a later call.",
+            task=task,
+            reason="expired",
+        )
+    return operation, params

@@ -24,7 +24,8 @@ everything the library raises on purpose::
     ├── MalformedResponseError  the response does not fit the model; .field
     ├── MalformedEventError     a delivered event does not fit its model; .field
     ├── WaitTimeoutError        (also TimeoutError) .task .elapsed
-    └── TaskFailedError         .task
+    ├── TaskFailedError         .task
+    └── VoiceprintUnavailableError  enrol() refused locally, nothing sent; .task .reason
 
 An error code the service returns that is not in the table above becomes a plain
 :class:`ServiceError` with its ``code`` set, so new codes never crash callers.
@@ -35,7 +36,7 @@ Whenever an error comes from botocore, the botocore exception is chained as
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
@@ -67,6 +68,7 @@ __all__ = [
     "UnauthorizedClientException",
     "UnprocessableEntityException",
     "Violation",
+    "VoiceprintUnavailableError",
     "WaitTimeoutError",
     "error_class_for_code",
 ]
@@ -168,6 +170,7 @@ class ServiceError(SpeakerSearchError):
     retryable: bool = False
     throttling: ClassVar[bool] = False
     default_status: ClassVar[int | None] = None
+    # What to do, appended to the message; "{operation}" becomes the operation's name.
     hint: ClassVar[str] = ""
 
     def __init__(
@@ -199,7 +202,9 @@ class ServiceError(SpeakerSearchError):
         if self.attempts > 1:
             text += f" [after {self.attempts} attempts]"
         if self.hint:
-            text += f". {self.hint}"
+            # The service's own message often ends with a full stop already.
+            text += " " if text.endswith(".") else ". "
+            text += self.hint.format(operation=self.operation_name or "the operation")
         if self.request_id:
             text += f" (request id {self.request_id})"
         return text
@@ -212,10 +217,13 @@ class BadRequestException(ServiceError):
 
 
 class ResourceLimitExceededException(ServiceError):
-    """A quota was hit, e.g. too many active speaker search tasks (400)."""
+    """A quota was hit, e.g. too many active speaker search tasks or voice profiles (400)."""
 
     default_status = 400
-    hint = "Wait for running tasks to finish, or ask AWS for a higher quota"
+    hint = (
+        "Wait for running tasks to finish (or, for voice profiles, delete ones no longer "
+        "needed), or ask AWS for a higher quota"
+    )
 
 
 class UnauthorizedClientException(ServiceError):
@@ -235,7 +243,7 @@ class AccessDeniedException(ServiceError):
     """IAM denied the action (403)."""
 
     default_status = 403
-    hint = "Check the IAM policy allows chime:StartSpeakerSearchTask / GetSpeakerSearchTask"
+    hint = "Check the IAM policy allows chime:{operation}"
 
 
 class NotFoundException(ServiceError):
@@ -254,7 +262,10 @@ class ConflictException(ServiceError):
 
 
 class GoneException(ServiceError):
-    """The resource existed but is gone, e.g. the call has ended (410)."""
+    """The resource existed but is gone (410).
+
+    For example, the call has ended, or a task's voiceprint is older than 24 hours.
+    """
 
     default_status = 410
 
@@ -431,4 +442,33 @@ class TaskFailedError(SpeakerSearchError):
 
     def __init__(self, message: str, *, task: SpeakerSearchTask) -> None:
         self.task = task
+        super().__init__(message)
+
+
+class VoiceprintUnavailableError(SpeakerSearchError):
+    """``enrol()`` refused a task whose voiceprint cannot become a voice profile.
+
+    Checked locally, before anything is sent: the task must have generated a voiceprint
+    (``SUCCEEDED``, or ``VoiceprintGenerationSuccess`` in its details), and the
+    service keeps a voiceprint for 24 hours after the task's last update. Nothing was
+    created; enrol the caller from a speaker search on a later call instead.
+
+    Attributes:
+        task: The task that was passed to ``enrol()``.
+        reason: ``"not generated"`` (the task made no voiceprint) or ``"expired"``
+            (the voiceprint is 24 hours old or older).
+    """
+
+    task: SpeakerSearchTask
+    reason: Literal["not generated", "expired"]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task: SpeakerSearchTask,
+        reason: Literal["not generated", "expired"],
+    ) -> None:
+        self.task = task
+        self.reason = reason
         super().__init__(message)

@@ -13,6 +13,8 @@ from chime_speaker_search import (
     SpeakerSearchTask,
     SpeakerSearchTaskStatus,
     VoiceprintGenerationStatus,
+    VoiceProfile,
+    VoiceProfileDomain,
 )
 
 ids = st.text(min_size=1, max_size=40).filter(lambda s: not s.isspace())
@@ -59,6 +61,26 @@ tasks = st.builds(
     updated_timestamp=st.none() | timestamps,
     started_timestamp=st.none() | timestamps,
     status_message=st.none() | st.text(max_size=40),
+)
+arns = st.from_regex(r"arn:aws:chime:us-east-1:[0-9]{12}:[a-z-]+/[a-z0-9-]{1,20}", fullmatch=True)
+voice_profiles = st.builds(
+    VoiceProfile,
+    voice_profile_id=ids,
+    voice_profile_arn=st.none() | arns,
+    voice_profile_domain_id=st.none() | ids,
+    created_timestamp=st.none() | timestamps,
+    updated_timestamp=st.none() | timestamps,
+    expiration_timestamp=st.none() | timestamps,
+)
+voice_profile_domains = st.builds(
+    VoiceProfileDomain,
+    voice_profile_domain_id=ids,
+    voice_profile_domain_arn=st.none() | arns,
+    name=st.none() | st.text(max_size=40),
+    description=st.none() | st.text(max_size=80),
+    kms_key_arn=st.none() | arns,
+    created_timestamp=st.none() | timestamps,
+    updated_timestamp=st.none() | timestamps,
 )
 
 # --- HTTP/1.1 responses, as a server may frame them ----------------------------------------

@@ -411,11 +411,27 @@ def test_help_documents_the_exit_codes_once() -> None:
     result = run("--help")
     assert result.code == 0
     codes = re.findall(r"^  (\d+) ", result.out.split("exit codes:")[1], re.MULTILINE)
-    assert codes == ["0", "1", "2", "3", "4", "5", "70", "74", "130", "143", "129"]
-    for command in ("start", "get", "wait", "stop", "emulator", "demo"):
-        help_text = run(command, "--help").out
+    assert codes == ["0", "1", "2", "3", "4", "5", "6", "70", "74", "130", "143", "129"]
+    for command in (
+        "start",
+        "get",
+        "wait",
+        "stop",
+        "profiles",
+        "profiles create",
+        "profiles update",
+        "profiles get",
+        "profiles delete",
+        "profiles list",
+        "domains",
+        "domains get",
+        "domains list",
+        "emulator",
+        "demo",
+    ):
+        help_text = run(*command.split(), "--help").out
         assert "exit codes:" not in help_text, command
-        assert "Exit codes: see `chime-speaker-search --help`." in help_text
+        assert "Exit codes: see `chime-speaker-search --help`." in help_text, command
 
 
 def test_wait_timeout_exits_3_and_says_how_to_keep_waiting(world: World) -> None:

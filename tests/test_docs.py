@@ -122,6 +122,7 @@ def test_page_examples_run(
     names = {
         "$VC": "voice_connector_id",
         "$TX": "transaction_id",
+        "$OTHER_TX": "other_transaction_id",
         "$DOMAIN": "voice_profile_domain_id",
         "$TASK": "speaker_search_task_id",
     }

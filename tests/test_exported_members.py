@@ -43,6 +43,10 @@ CONTRACT = {
     "ThrottledClientException",
     "ServiceFailureException",
     "ServiceUnavailableException",
+    "OutcomeUnknownError",
+    "VoiceprintUnavailableError",
+    "VoiceProfile",
+    "VoiceProfileDomain",
 }
 
 
@@ -78,6 +82,7 @@ def test_private_modules_declare_all() -> None:
         "_clock",
         "_convert",
         "_models",
+        "_paging",
         "_retry",
         "_validation",
         "_wait",

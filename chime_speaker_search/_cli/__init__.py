@@ -1,4 +1,4 @@
-"""The ``chime-speaker-search`` command line: start, get, wait for and stop tasks from scripts.
+"""The ``chime-speaker-search`` command line: speaker search tasks and voice profiles, for scripts.
 
 It feels like ``aws chime-sdk-voice`` (the same JSON and text on stdout, ``--query``,
 so ``jq`` pipelines and shell scripts keep working) but validates before sending,
@@ -7,8 +7,9 @@ code. Progress and errors go to stderr; stdout carries only the result.
 
 One module per job: ``_parser`` (options), ``_console`` (stderr and the progress
 line), ``_render`` (JSON, text, tables), ``_run`` (one invocation and its client),
-``_tasks`` (start, get, wait, stop), ``_emulator`` (emulator, demo), ``_exit`` (exit
-codes and interruptions), ``_main`` (the glue), ``_startup`` (Ctrl-C while loading).
+``_tasks`` (start, get, wait, stop), ``_profiles`` (profiles, domains, enrolling after a
+start), ``_emulator`` (emulator, demo), ``_exit`` (exit codes and interruptions),
+``_main`` (the glue), ``_startup`` (Ctrl-C while loading).
 
 This module stays import-light on purpose: the library's package imports
 ``_startup`` from here first thing, and :func:`main` imports the rest only when run,

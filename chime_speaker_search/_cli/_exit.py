@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Final
 from chime_speaker_search.errors import (
     InvalidParameterError,
     MalformedResponseError,
+    OutcomeUnknownError,
     ServiceError,
     SpeakerSearchError,
     TaskFailedError,
@@ -29,6 +30,7 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_OUTCOME_UNKNOWN",
     "EXIT_OUTPUT",
     "EXIT_SERVICE_ERROR",
     "EXIT_TIMEOUT",
@@ -55,6 +57,8 @@ EXIT_SERVICE_ERROR: Final = 4
 """The service answered with an error (after retries) or an unreadable response."""
 EXIT_TRANSPORT_ERROR: Final = 5
 """The service could not be reached (after retries)."""
+EXIT_OUTCOME_UNKNOWN: Final = 6
+"""A voice profile create, update or delete may or may not have happened: check first."""
 EXIT_INTERNAL: Final = 70
 """An unexpected error: a bug (sysexits' EX_SOFTWARE)."""
 EXIT_OUTPUT: Final = 74
@@ -66,7 +70,7 @@ EXIT_CODES: Final = (
         str(EXIT_OK),
         (
             "the task SUCCEEDED or PARTIAL_SUCCESS (wait, start --wait), or the command did "
-            "what it was asked (start, get, stop, emulator, demo)"
+            "what it was asked (start, get, stop, profiles, domains, emulator, demo)"
         ),
     ),
     (str(EXIT_FAILED), "the task ended FAILED or STOPPED (its result is still printed)"),
@@ -74,6 +78,13 @@ EXIT_CODES: Final = (
     (str(EXIT_TIMEOUT), "the wait timed out (the task may still finish: run `wait` again)"),
     (str(EXIT_SERVICE_ERROR), "the service returned an error, after retries"),
     (str(EXIT_TRANSPORT_ERROR), "the service could not be reached, after retries"),
+    (
+        str(EXIT_OUTCOME_UNKNOWN),
+        (
+            "a voice profile create, update or delete lost its answer and may have happened: "
+            "check (e.g. profiles list) before running it again"
+        ),
+    ),
     (str(EXIT_INTERNAL), "internal error (a bug: please report it with the --debug output)"),
     (
         str(EXIT_OUTPUT),
@@ -176,6 +187,7 @@ def exit_code_for(error: BaseException) -> tuple[int, str]:
         ((InvalidParameterError, UsageError), EXIT_USAGE),
         ((OutputError,), EXIT_OUTPUT),
         ((ServiceError, MalformedResponseError), EXIT_SERVICE_ERROR),
+        ((OutcomeUnknownError,), EXIT_OUTCOME_UNKNOWN),
         ((TransportError,), EXIT_TRANSPORT_ERROR),
         ((TaskFailedError,), EXIT_FAILED),
         ((WaitTimeoutError,), EXIT_TIMEOUT),

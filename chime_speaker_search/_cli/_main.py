@@ -17,7 +17,16 @@ from ._exit import (
     exit_code_for,
     signals_interrupt,
 )
-from ._parser import build_parser, parse
+from ._parser import build_parser, command_key, parse
+from ._profiles import (
+    cmd_domains_get,
+    cmd_domains_list,
+    cmd_profiles_create,
+    cmd_profiles_delete,
+    cmd_profiles_get,
+    cmd_profiles_list,
+    cmd_profiles_update,
+)
 from ._run import Invocation
 from ._tasks import cmd_get, cmd_start, cmd_stop, cmd_wait
 
@@ -32,6 +41,13 @@ _COMMANDS: dict[str, Callable[[Invocation], int]] = {
     "get": cmd_get,
     "wait": cmd_wait,
     "stop": cmd_stop,
+    "profiles create": cmd_profiles_create,
+    "profiles update": cmd_profiles_update,
+    "profiles get": cmd_profiles_get,
+    "profiles delete": cmd_profiles_delete,
+    "profiles list": cmd_profiles_list,
+    "domains get": cmd_domains_get,
+    "domains list": cmd_domains_list,
     "emulator": cmd_emulator,
     "demo": cmd_demo,
 }
@@ -79,7 +95,7 @@ def _dispatch(invocation: Invocation, console: Console) -> int:
     args = invocation.args
     with logging_to(console, args.verbose), warnings_to(console):
         try:
-            return _COMMANDS[args.command](invocation)
+            return _COMMANDS[command_key(args)](invocation)
         except KeyboardInterrupt as interruption:
             _interrupted(invocation, console)
             return _exit_code(interruption)

@@ -26,6 +26,7 @@ __all__ = [
     "PROG",
     "Query",
     "build_parser",
+    "command_key",
     "parse",
 ]
 
@@ -50,6 +51,13 @@ _APPLIES: Final = {
     "get": (*_SERVICE, *_OUTPUT, *_GENERAL),
     "wait": (*_SERVICE, *_OUTPUT, *_GENERAL),
     "stop": (*_SERVICE, *_GENERAL),
+    "profiles create": (*_SERVICE, *_OUTPUT, *_GENERAL),
+    "profiles update": (*_SERVICE, *_OUTPUT, *_GENERAL),
+    "profiles get": (*_SERVICE, *_OUTPUT, *_GENERAL),
+    "profiles delete": (*_SERVICE, *_GENERAL),
+    "profiles list": (*_SERVICE, *_OUTPUT, *_GENERAL),
+    "domains get": (*_SERVICE, *_OUTPUT, *_GENERAL),
+    "domains list": (*_SERVICE, *_OUTPUT, *_GENERAL),
     "emulator": _GENERAL,
     "demo": (*_OUTPUT, *_GENERAL),
 }
@@ -95,6 +103,16 @@ def _attempts(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text!r}")
+    return value
+
+
+def _page_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 100:  # noqa: PLR2004 (the service's MaxResults range)
+        raise argparse.ArgumentTypeError(f"must be 1-100, got {text!r}")
     return value
 
 
@@ -250,6 +268,7 @@ examples:
       --voice-profile-domain-id DOMAIN --wait --timeout 120
   {PROG} get --voice-connector-id VC --speaker-search-task-id TASK \\
       --query SpeakerSearchTask.SpeakerSearchTaskStatus --output text
+  {PROG} profiles list --voice-profile-domain-id DOMAIN --output table
 """
 
 
@@ -265,8 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description=textwrap.fill(
-            "Start, inspect, wait for and stop Amazon Chime SDK Voice speaker search tasks. "
-            "The options below may also follow the command.",
+            "Start, inspect, wait for and stop Amazon Chime SDK Voice speaker search tasks, "
+            "and enrol callers as voice profiles. The options below may also follow the "
+            "command.",
             width=_HELP_WIDTH,
         ),
         epilog=_epilog(),
@@ -277,23 +297,10 @@ def build_parser() -> argparse.ArgumentParser:
     _service_options(parser)
     _output_options(parser)
     _general_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands: _Commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        command = commands.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            epilog=_SEE_EXIT_CODES,
-            argument_default=argparse.SUPPRESS,
-        )
-        applies = _APPLIES[name]
-        if "region" in applies:
-            _service_options(command)
-        if "output" in applies:
-            _output_options(command)
-        _general_options(command)
-        return command
+        return _add_command(commands, name, help_text)
 
     start = add("start", "Start a speaker search task (and optionally wait for it).")
     group = start.add_argument_group("the task")
@@ -320,6 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait for the task to finish, then print it",
     )
     _wait_options(start)
+    group = start.add_argument_group("enrolment (only with the caller's consent)")
+    group.add_argument(
+        "--enrol",
+        action="store_true",
+        default=False,
+        help="with --wait: when the task made a voiceprint, enrol the caller (a new voice "
+        "profile; or refresh --voice-profile-id) and print the profile too",
+    )
+    group.add_argument(
+        "--voice-profile-id",
+        metavar="ID",
+        default=None,
+        help="with --enrol: the profile to refresh instead of creating one",
+    )
 
     _task_options(add("get", "Print a speaker search task's current status and results."))
 
@@ -330,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     _task_options(
         add("stop", "Stop a speaker search task (it ends STOPPED). Prints nothing on stdout.")
     )
+
+    _voice_profile_commands(commands)
 
     emulator = add("emulator", "Serve the local emulator, seeded with demo data, until Ctrl-C.")
     group = emulator.add_argument_group("the emulator")
@@ -363,6 +386,113 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Commands(Protocol):
+    """What argparse's ``add_subparsers()`` returns (its class is private)."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:  # noqa: ANN401
+        """Add a command."""
+        ...
+
+
+def _add_command(
+    under: _Commands, name: str, help_text: str, key: str | None = None
+) -> argparse.ArgumentParser:
+    """Add a command with the option groups that apply to it (``_APPLIES[key or name]``)."""
+    command = under.add_parser(
+        name,
+        help=help_text,
+        description=help_text,
+        epilog=_SEE_EXIT_CODES,
+        argument_default=argparse.SUPPRESS,
+    )
+    applies = _APPLIES[key or name]
+    if "region" in applies:
+        _service_options(command)
+    if "output" in applies:
+        _output_options(command)
+    _general_options(command)
+    return command
+
+
+def _voice_profile_commands(commands: _Commands) -> None:
+    """``profiles create|update|get|delete|list`` and ``domains get|list``."""
+    profiles = commands.add_parser(
+        "profiles",
+        help="Create, refresh, read, delete and list voice profiles (enrolled callers).",
+        description="Voice profiles: enrolled callers a speaker search can identify. Create "
+        "and update enrol a caller's voice: only with the caller's consent.",
+        epilog=_SEE_EXIT_CODES,
+    )
+    actions: _Commands = profiles.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def profile(name: str, help_text: str) -> argparse.ArgumentParser:
+        return _add_command(actions, name, help_text, f"profiles {name}")
+
+    def option(parser: argparse.ArgumentParser, flag: str) -> None:
+        parser.add_argument(flag, required=True, metavar="ID")
+
+    create = profile(
+        "create",
+        "Enrol a caller: make a voice profile from a speaker search task's voiceprint "
+        "(kept 24 hours). Never repeated after a lost answer (exit 6).",
+    )
+    option(create, "--speaker-search-task-id")
+    update = profile(
+        "update",
+        "Refresh a voice profile with a newer task's voiceprint (extends its life). Never "
+        "repeated after a lost answer (exit 6).",
+    )
+    option(update, "--voice-profile-id")
+    option(update, "--speaker-search-task-id")
+    option(profile("get", "Print a voice profile."), "--voice-profile-id")
+    option(
+        profile(
+            "delete",
+            "Delete a voice profile. Prints nothing on stdout. Never repeated after a lost "
+            "answer (exit 6).",
+        ),
+        "--voice-profile-id",
+    )
+    listing = profile("list", "List a domain's voice profiles (every page).")
+    option(listing, "--voice-profile-domain-id")
+    listing.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=None,
+        metavar="N",
+        help="profiles per request, 1-100 (default: the service's)",
+    )
+
+    domains = commands.add_parser(
+        "domains",
+        help="Read and list voice profile domains.",
+        description="Voice profile domains: the collections of voice profiles a speaker "
+        "search searches.",
+        epilog=_SEE_EXIT_CODES,
+    )
+    actions = domains.add_subparsers(dest="action", metavar="ACTION", required=True)
+    option(
+        _add_command(actions, "get", "Print a voice profile domain.", "domains get"),
+        "--voice-profile-domain-id",
+    )
+    listing = _add_command(
+        actions, "list", "List the voice profile domains (every page).", "domains list"
+    )
+    listing.add_argument(
+        "--page-size",
+        type=_page_size,
+        default=None,
+        metavar="N",
+        help="domains per request, 1-100 (default: the service's)",
+    )
+
+
+def command_key(args: argparse.Namespace) -> str:
+    """The command as ``_APPLIES`` names it: ``"start"``, ``"profiles create"``..."""
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if action else str(args.command)
+
+
 _FLAGS: Final = {
     "region": "--region",
     "profile": "--profile",
@@ -376,7 +506,7 @@ _FLAGS: Final = {
 
 
 def _check(args: argparse.Namespace) -> None:
-    command: str = args.command
+    command = command_key(args)
     misplaced = [
         _FLAGS[name] for name in _DEFAULTS if name in vars(args) and name not in _APPLIES[command]
     ]

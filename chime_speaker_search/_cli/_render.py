@@ -6,14 +6,25 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from datetime import datetime
 
-    from chime_speaker_search._models import SpeakerSearchTask
+    from chime_speaker_search._models import SpeakerSearchTask, VoiceProfile, VoiceProfileDomain
     from chime_speaker_search.testing import DemoSeed
 
     from ._parser import Query
 
-__all__ = ["demo_summary", "render_task", "to_json", "to_text"]
+__all__ = [
+    "demo_summary",
+    "render",
+    "render_task",
+    "to_json",
+    "to_text",
+    "voice_profile_domain_table",
+    "voice_profile_domains_table",
+    "voice_profile_table",
+    "voice_profiles_table",
+]
 
 _DEMO_THRESHOLD = 0.85
 
@@ -136,15 +147,100 @@ def render_task(task: SpeakerSearchTask, output: str, query: Query | None) -> st
     JSON and text are the AWS CLI's forms of the service's response,
     ``{"SpeakerSearchTask": {...}}``, narrowed by ``query`` when given.
     """
+    return render({"SpeakerSearchTask": task.to_dict()}, output, query, lambda: _table(task))
+
+
+def render(data: dict[str, Any], output: str, query: Query | None, table: Callable[[], str]) -> str:
+    """What stdout shows for a response's JSON ``data``: ``output`` is json, text or table.
+
+    JSON and text are the AWS CLI's forms of ``data``, narrowed by ``query`` when given;
+    a table is what ``table()`` draws.
+    """
     if output == "table":
-        return _table(task)
-    data: object = {"SpeakerSearchTask": task.to_dict()}
-    if query is not None:
-        data = query.search(data)
+        return table()
+    selected: object = data if query is None else query.search(data)
     if output == "text":
-        return to_text(data)
+        return to_text(selected)
     # The AWS CLI prints nothing for an empty object (what a query may select).
-    return "" if data == {} else to_json(data) + "\n"
+    return "" if selected == {} else to_json(selected) + "\n"
+
+
+def _rows(rows: Sequence[tuple[str, str | None]]) -> list[str]:
+    width = max(len(name) for name, _ in rows)
+    return [f"{name:<{width}}  {value}" for name, value in rows if value is not None]
+
+
+def voice_profile_table(profile: VoiceProfile) -> list[str]:
+    """A voice profile as ``name  value`` lines (the ARN left out, as from its repr)."""
+    return _rows(
+        [
+            ("Voice profile", profile.voice_profile_id),
+            ("Domain", profile.voice_profile_domain_id),
+            ("Created", _when(profile.created_timestamp)),
+            ("Updated", _when(profile.updated_timestamp)),
+            ("Expires", _when(profile.expiration_timestamp)),
+        ]
+    )
+
+
+def voice_profile_domain_table(domain: VoiceProfileDomain) -> str:
+    """A voice profile domain as ``name  value`` lines (its ARNs left out, as from its repr)."""
+    rows = _rows(
+        [
+            ("Domain", domain.voice_profile_domain_id),
+            ("Name", domain.name),
+            ("Description", domain.description),
+            ("Encryption", "a KMS key (see --output json)" if domain.kms_key_arn else None),
+            ("Created", _when(domain.created_timestamp)),
+            ("Updated", _when(domain.updated_timestamp)),
+        ]
+    )
+    return "\n".join(rows) + "\n"
+
+
+def _columns(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def voice_profiles_table(profiles: Sequence[VoiceProfile]) -> str:
+    """Voice profiles, one a line, oldest first as the service lists them."""
+    if not profiles:
+        return "No voice profiles\n"
+    return _columns(
+        ("Voice profile", "Created", "Updated", "Expires"),
+        [
+            (
+                p.voice_profile_id,
+                _when(p.created_timestamp),
+                _when(p.updated_timestamp),
+                _when(p.expiration_timestamp),
+            )
+            for p in profiles
+        ],
+    )
+
+
+def voice_profile_domains_table(domains: Sequence[VoiceProfileDomain]) -> str:
+    """Voice profile domains, one a line (the ARNs and KMS key left out)."""
+    if not domains:
+        return "No voice profile domains\n"
+    return _columns(
+        ("Domain", "Name", "Created", "Description"),
+        [
+            (
+                d.voice_profile_domain_id,
+                d.name or "-",
+                _when(d.created_timestamp),
+                d.description or "",
+            )
+            for d in domains
+        ],
+    )
 
 
 def demo_summary(task: SpeakerSearchTask, seed: DemoSeed) -> str:

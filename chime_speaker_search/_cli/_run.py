@@ -8,7 +8,7 @@ import io
 import os
 import shlex
 import warnings
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from chime_speaker_search._client import SpeakerSearchClient
 from chime_speaker_search._retry import RetryPolicy
@@ -19,10 +19,11 @@ from chime_speaker_search.errors import InvalidParameterError, SpeakerSearchErro
 from ._console import isatty
 from ._exit import ConfigurationError, OutputError, UsageError, describe
 from ._parser import DEFAULT_POLL, DEFAULT_TIMEOUT, PROG
-from ._render import render_task
+from ._render import render, render_task
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     import boto3
 
@@ -106,6 +107,12 @@ class Invocation:
         """Write a task in the chosen output format."""
         self.write(render_task(task, self.output, self.args.query), context=context)
 
+    def print_result(
+        self, data: dict[str, Any], table: Callable[[], str], *, context: str | None = None
+    ) -> None:
+        """Write a response's JSON ``data`` in the chosen output format (``table`` draws it)."""
+        self.write(render(data, self.output, self.args.query, table), context=context)
+
     # --- the service -----------------------------------------------------------------
 
     def client(self) -> SpeakerSearchClient:
@@ -156,6 +163,10 @@ class Invocation:
             if value is not None:
                 argv += [flag, value]
         return argv
+
+    def command(self, *argv: str) -> str:
+        """The shell command that runs ``argv`` against the same service."""
+        return shlex.join([PROG, *self.connection_options(), *argv])
 
     def task_command(self, command: str, voice_connector_id: str, task_id: str) -> str:
         """The shell command that runs ``command`` (get, wait) on a task."""

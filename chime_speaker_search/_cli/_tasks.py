@@ -1,27 +1,44 @@
-"""The commands on the service's tasks: start, get, wait, stop."""
+"""The commands on the service's tasks: start (and enrol), get, wait, stop."""
 
 from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from chime_speaker_search._validation import check_start
-from chime_speaker_search.errors import TransportError, WaitTimeoutError
+from chime_speaker_search._validation import check_start, check_voice_profile_id
+from chime_speaker_search.errors import SpeakerSearchError, TransportError, WaitTimeoutError
 
 from ._console import Progress
 from ._exit import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_TRANSPORT_ERROR, UsageError
+from ._profiles import enrol_after_wait
+from ._render import render_task, voice_profile_table
 
 if TYPE_CHECKING:
-    from chime_speaker_search._models import SpeakerSearchTask
+    import argparse
+
+    from chime_speaker_search._models import SpeakerSearchTask, VoiceProfile
 
     from ._run import Invocation
 
 __all__ = ["cmd_get", "cmd_start", "cmd_stop", "cmd_wait"]
 
 
-def _finish_wait(run: Invocation, task: SpeakerSearchTask) -> int:
-    """Print a finished task and turn its status into the exit code."""
-    run.print_task(task)
+def _finish_wait(
+    run: Invocation, task: SpeakerSearchTask, enrolled: VoiceProfile | None = None
+) -> int:
+    """Print a finished task (and any profile it enrolled); its status is the exit code."""
+    if enrolled is None:
+        run.print_task(task)
+    else:
+        # One document, as the two responses side by side: --query can pick from either.
+        run.print_result(
+            {"SpeakerSearchTask": task.to_dict(), "VoiceProfile": enrolled.to_dict()},
+            lambda: (
+                render_task(task, "table", None)
+                + "\nEnrolled\n"
+                + "".join(f"  {line}\n" for line in voice_profile_table(enrolled))
+            ),
+        )
     if task.speaker_search_task_status.is_success:
         return EXIT_OK
     reason = f": {task.status_message}" if task.status_message else ""
@@ -54,11 +71,23 @@ def _timed_out(run: Invocation, error: WaitTimeoutError, voice_connector_id: str
     return EXIT_TIMEOUT
 
 
+def _check_start_options(args: argparse.Namespace) -> None:
+    """Options that only make sense together; all checked before anything is sent."""
+    if not args.wait and any(v is not None for v in (args.timeout, args.poll_min, args.poll_max)):
+        raise UsageError("--timeout, --poll-min and --poll-max need --wait")
+    if args.enrol and not args.wait:
+        raise UsageError("--enrol needs --wait (a task's voiceprint exists once it finishes)")
+    if args.voice_profile_id is not None:
+        if not args.enrol:
+            raise UsageError("--voice-profile-id needs --enrol")
+        # Checked before the start: a bad id must not leave a task behind.
+        check_voice_profile_id(voice_profile_id=args.voice_profile_id)
+
+
 def cmd_start(run: Invocation) -> int:
     """``start``: start a task, print it, and with ``--wait`` wait for it first."""
     args = run.args
-    if not args.wait and any(v is not None for v in (args.timeout, args.poll_min, args.poll_max)):
-        raise UsageError("--timeout, --poll-min and --poll-max need --wait")
+    _check_start_options(args)
     timeout, poll = run.poll_policy() if args.wait else (0.0, None)
     # Made here rather than in the library so it can be shown before anything is sent:
     # whatever happens next (stdout closed or full, the process killed), re-running the
@@ -108,7 +137,14 @@ def cmd_start(run: Invocation) -> int:
             )
         except WaitTimeoutError as error:
             return _timed_out(run, error, args.voice_connector_id)
-    return _finish_wait(run, task)
+        enrolled = None
+        if args.enrol and task.speaker_search_task_status.is_success:
+            try:
+                enrolled = enrol_after_wait(run, client, task, args.voice_profile_domain_id)
+            except SpeakerSearchError:
+                run.print_task(task)  # the search's result stands; the error line follows
+                raise
+    return _finish_wait(run, task, enrolled)
 
 
 def cmd_get(run: Invocation) -> int:

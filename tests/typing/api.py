@@ -7,9 +7,9 @@ an ignore that is no longer needed, so a loosened signature fails the check).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from typing_extensions import assert_type
 
@@ -19,6 +19,7 @@ from chime_speaker_search import (
     CallDetails,
     CallLeg,
     InvalidParameterError,
+    OutcomeUnknownError,
     PollPolicy,
     Result,
     RetryPolicy,
@@ -33,6 +34,9 @@ from chime_speaker_search import (
     TransportError,
     Violation,
     VoiceprintGenerationStatus,
+    VoiceprintUnavailableError,
+    VoiceProfile,
+    VoiceProfileDomain,
     WaitTimeoutError,
 )
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
@@ -241,3 +245,66 @@ def testing_types(clock: ManualClock) -> None:
         assert_type(service.requests[0].operation, str | None)
     LocalSpeakerSearchService(credentials={"AKID": "secret"}, request_log_size=10)
     LocalSpeakerSearchService(max_body_bytes="1")  # type: ignore[arg-type]
+
+
+def voice_profile_calls(client: SpeakerSearchClient, task: SpeakerSearchTask) -> None:
+    assert_type(client.create_voice_profile(speaker_search_task_id="t"), VoiceProfile)
+    assert_type(
+        client.update_voice_profile(voice_profile_id="p", speaker_search_task_id="t"), VoiceProfile
+    )
+    assert_type(client.get_voice_profile(voice_profile_id="p"), VoiceProfile)
+    assert_type(client.delete_voice_profile(voice_profile_id="p"), None)
+    assert_type(
+        client.list_voice_profiles(voice_profile_domain_id="d", page_size=10),
+        Iterator[VoiceProfile],
+    )
+    assert_type(client.list_voice_profiles(voice_profile_domain_id="d"), Iterator[VoiceProfile])
+    assert_type(client.get_voice_profile_domain(voice_profile_domain_id="d"), VoiceProfileDomain)
+    assert_type(client.list_voice_profile_domains(page_size=5), Iterator[VoiceProfileDomain])
+    assert_type(client.list_voice_profile_domains(), Iterator[VoiceProfileDomain])
+    assert_type(client.enrol(task), VoiceProfile)
+    assert_type(client.enrol(task, voice_profile_id="p"), VoiceProfile)
+
+    # Misuse stays an error.
+    client.enrol(task, "p")  # type: ignore[call-arg]
+    client.enrol(task=task, voice_profile_id=1)  # type: ignore[arg-type]
+    client.create_voice_profile("t")  # type: ignore[call-arg]
+    client.list_voice_profiles(voice_profile_domain_id="d", page_size="10")  # type: ignore[arg-type]
+    assert_type(client.list_voice_profile_domains(page_size=None), Iterator[VoiceProfileDomain])
+
+
+def voice_profile_fields(profile: VoiceProfile, domain: VoiceProfileDomain) -> None:
+    assert_type(profile.voice_profile_id, str)
+    assert_type(profile.voice_profile_arn, str | None)
+    assert_type(profile.voice_profile_domain_id, str | None)
+    assert_type(profile.created_timestamp, datetime | None)
+    assert_type(profile.updated_timestamp, datetime | None)
+    assert_type(profile.expiration_timestamp, datetime | None)
+    assert_type(profile.to_dict(), dict[str, Any])
+    assert_type(VoiceProfile.from_dict({}), VoiceProfile)
+
+    assert_type(domain.voice_profile_domain_id, str)
+    assert_type(domain.voice_profile_domain_arn, str | None)
+    assert_type(domain.name, str | None)
+    assert_type(domain.description, str | None)
+    assert_type(domain.kms_key_arn, str | None)
+    assert_type(domain.created_timestamp, datetime | None)
+    assert_type(domain.updated_timestamp, datetime | None)
+    assert_type(domain.to_dict(), dict[str, Any])
+    assert_type(VoiceProfileDomain.from_dict({}), VoiceProfileDomain)
+
+    profile.voice_profile_id = "x"  # type: ignore[misc]
+    VoiceProfile("p")  # type: ignore[call-arg]
+    VoiceProfileDomain(name="n")  # type: ignore[call-arg]
+
+
+def voice_profile_errors(
+    unavailable: VoiceprintUnavailableError, unknown: OutcomeUnknownError
+) -> None:
+    assert_type(unavailable.task, SpeakerSearchTask)
+    assert_type(unavailable.reason, Literal["not generated", "expired"])
+    assert_type(unknown.sent_at, datetime | None)
+    assert_type(unknown.details, dict[str, str])
+    assert_type(unknown.operation_name, str | None)
+    assert_type(unknown.attempts, int)
+    assert_type(unknown.request_sent, bool)
