@@ -34,17 +34,35 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._aio_transport import AsyncTransport
 from ._client import _ClientBase, start_params, started_task, task_from
 from ._clock import SystemClock
+from ._convert import (
+    unusable_write_answer,
+    voice_profile_domain_from,
+    voice_profile_domain_page,
+    voice_profile_from,
+    voice_profile_page,
+)
+from ._paging import Pages
 from ._retry import RetryPolicy, acall_with_retries
-from ._validation import check_get
+from ._validation import (
+    check_create_voice_profile,
+    check_enrol,
+    check_get,
+    check_list_voice_profile_domains,
+    check_list_voice_profiles,
+    check_update_voice_profile,
+    check_voice_profile_domain_id,
+    check_voice_profile_id,
+)
 from ._wait import PollPolicy, await_task, check_wait_arguments
+from .errors import MalformedResponseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
     from datetime import timedelta
     from types import TracebackType
 
@@ -55,11 +73,13 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._clock import AsyncClock
-    from ._models import CallLeg, SpeakerSearchTask
+    from ._models import CallLeg, SpeakerSearchTask, VoiceProfile, VoiceProfileDomain
 
 __all__ = ["AsyncSpeakerSearchClient"]
 
 logger = logging.getLogger("chime_speaker_search")
+
+_T = TypeVar("_T")
 
 
 class AsyncSpeakerSearchClient(_ClientBase):
@@ -141,8 +161,13 @@ class AsyncSpeakerSearchClient(_ClientBase):
         params: Mapping[str, Any],
         *,
         deadline: float | None = None,
+        idempotent: bool = True,
     ) -> Mapping[str, Any]:
-        """One logical call: send with retries under the policy; returns the JSON."""
+        """One logical call: send with retries under the policy; returns the JSON.
+
+        ``idempotent=False`` (operations without a token): a request that may have
+        reached the service is not retried (``OutcomeUnknownError`` carries ``params``).
+        """
         return await acall_with_retries(
             lambda time_left: self._sender.send(operation_name, params, time_left=time_left),
             operation_name=operation_name,
@@ -150,6 +175,8 @@ class AsyncSpeakerSearchClient(_ClientBase):
             clock=self._aclock,
             jitter=self._jitter,
             deadline=deadline,
+            idempotent=idempotent,
+            details=None if idempotent else {k: str(v) for k, v in params.items()},
         )
 
     # --- operations -------------------------------------------------------------------
@@ -300,6 +327,100 @@ class AsyncSpeakerSearchClient(_ClientBase):
             on_poll=on_poll,
             first=task,
         )
+
+    # --- voice profiles ---------------------------------------------------------------
+    # The same validation, conversion and rules for writes without a token as the
+    # client's (module-level functions both share); see SpeakerSearchClient for details.
+
+    async def create_voice_profile(self, *, speaker_search_task_id: str) -> VoiceProfile:
+        """Enrol a caller; see :meth:`SpeakerSearchClient.create_voice_profile`.
+
+        Never repeated once it may have reached the service: a cancelled or lost
+        create may have enrolled the caller (list the domain's profiles to check).
+        """
+        return await self._write_profile(
+            "CreateVoiceProfile",
+            check_create_voice_profile(speaker_search_task_id=speaker_search_task_id),
+        )
+
+    async def update_voice_profile(
+        self, *, voice_profile_id: str, speaker_search_task_id: str
+    ) -> VoiceProfile:
+        """Refresh a profile; see :meth:`SpeakerSearchClient.update_voice_profile`."""
+        return await self._write_profile(
+            "UpdateVoiceProfile",
+            check_update_voice_profile(
+                voice_profile_id=voice_profile_id, speaker_search_task_id=speaker_search_task_id
+            ),
+        )
+
+    async def _write_profile(self, operation_name: str, params: Mapping[str, Any]) -> VoiceProfile:
+        return await self._write(
+            operation_name, params, lambda response: voice_profile_from(response, operation_name)
+        )
+
+    async def _write(
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        read: Callable[[Mapping[str, Any]], _T],
+    ) -> _T:
+        """A call without an idempotency token: one that may have acted is never repeated."""
+        try:
+            return read(await self._call(operation_name, params, idempotent=False))
+        except MalformedResponseError as error:
+            raise unusable_write_answer(error, operation_name) from error
+
+    async def get_voice_profile(self, *, voice_profile_id: str) -> VoiceProfile:
+        """Fetch a voice profile; see :meth:`SpeakerSearchClient.get_voice_profile`."""
+        params = check_voice_profile_id(voice_profile_id=voice_profile_id)
+        return voice_profile_from(await self._call("GetVoiceProfile", params), "GetVoiceProfile")
+
+    async def delete_voice_profile(self, *, voice_profile_id: str) -> None:
+        """Delete a voice profile; see :meth:`SpeakerSearchClient.delete_voice_profile`."""
+        params = check_voice_profile_id(voice_profile_id=voice_profile_id)
+        await self._write("DeleteVoiceProfile", params, lambda _: None)
+
+    def list_voice_profiles(
+        self, *, voice_profile_domain_id: str, page_size: int | None = None
+    ) -> AsyncIterator[VoiceProfile]:
+        """A domain's voice profiles, lazily, for ``async for``.
+
+        As :meth:`SpeakerSearchClient.list_voice_profiles`: the arguments are checked by
+        this call, nothing is sent until the first item is asked for, and each page is
+        one call retried under the policy.
+        """
+        params = check_list_voice_profiles(
+            voice_profile_domain_id=voice_profile_domain_id, page_size=page_size
+        )
+        return self._iterate(Pages("ListVoiceProfiles", params, voice_profile_page))
+
+    async def get_voice_profile_domain(self, *, voice_profile_domain_id: str) -> VoiceProfileDomain:
+        """Fetch a domain; see :meth:`SpeakerSearchClient.get_voice_profile_domain`."""
+        params = check_voice_profile_domain_id(voice_profile_domain_id=voice_profile_domain_id)
+        response = await self._call("GetVoiceProfileDomain", params)
+        return voice_profile_domain_from(response, "GetVoiceProfileDomain")
+
+    def list_voice_profile_domains(
+        self, *, page_size: int | None = None
+    ) -> AsyncIterator[VoiceProfileDomain]:
+        """The account's voice profile domains, lazily, as :meth:`list_voice_profiles`."""
+        params = check_list_voice_profile_domains(page_size=page_size)
+        return self._iterate(Pages("ListVoiceProfileDomains", params, voice_profile_domain_page))
+
+    async def _iterate(self, pages: Pages[_T]) -> AsyncIterator[_T]:
+        while (params := pages.next_request()) is not None:
+            for item in pages.read(await self._call(pages.operation_name, params)):
+                yield item
+
+    async def enrol(
+        self, task: SpeakerSearchTask, *, voice_profile_id: str | None = None
+    ) -> VoiceProfile:
+        """Enrol (or refresh) a finished search's caller; see :meth:`SpeakerSearchClient.enrol`."""
+        operation_name, params = check_enrol(
+            task, voice_profile_id=voice_profile_id, now=self._clock.now()
+        )
+        return await self._write_profile(operation_name, params)
 
     # --- lifetime ---------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from chime_speaker_search._aio_http import AsyncHttpEngine
 from chime_speaker_search._http import HttpEngine
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine, Mapping
+    from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
     from types import TracebackType
 
     from typing_extensions import Self
@@ -57,13 +57,29 @@ class BlockingClient:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self.wrapped, name)
-        if not asyncio.iscoroutinefunction(attribute):
+        if not callable(attribute):
             return attribute
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._portal.call(attribute(*args, **kwargs))
+            result = attribute(*args, **kwargs)
+            if asyncio.iscoroutine(result):
+                return self._portal.call(result)
+            if hasattr(result, "__anext__"):  # list_*: an async iterator, pulled lazily
+                return self._iterate(result)
+            return result
 
         return call
+
+    def _iterate(self, items: AsyncIterator[Any]) -> Iterator[Any]:
+        async def next_item() -> Any:
+            return await anext(items)
+
+        while True:
+            try:
+                item = self._portal.call(next_item())
+            except StopAsyncIteration:
+                return
+            yield item
 
     def __repr__(self) -> str:
         return repr(self.wrapped)
@@ -73,6 +89,8 @@ class BlockingClient:
             return
         try:
             self._portal.call(self.wrapped.close())
+            # Listings a test left unfinished are closed on their loop, before it goes.
+            self._portal.call(self._portal.loop.shutdown_asyncgens())
         finally:
             self._portal.close()
 

@@ -513,6 +513,82 @@ def test_a_pooled_socket_that_cannot_be_polled_counts_as_stale() -> None:
     assert _Link(("http", "h", 80), sock, 0).is_stale()
 
 
+def test_identify_enrol_identify_and_list_profiles_on_one_loop() -> None:
+    """The voice-profile half of the workflow, async: enrol a caller, find them next call."""
+    clock = ManualClock()
+    with LocalSpeakerSearchService(clock=clock) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        service.add_voice_profile(domain, speaker="bob")
+
+        async def search(client: AsyncSpeakerSearchClient) -> SpeakerSearchTask:
+            return await client.start_and_wait(
+                voice_connector_id=vc,
+                transaction_id=service.add_call(vc, caller="alice"),
+                voice_profile_domain_id=domain,
+            )
+
+        async def main() -> tuple[str | None, str, list[str], list[str]]:
+            async with service.async_client() as client:
+                first = await search(client)
+                before = first.best_match(min_confidence=0.85)
+                profile = await client.enrol(first)
+                again = await search(client)
+                after = again.best_match(min_confidence=0.85)
+                assert after is not None
+                listed = [
+                    p.voice_profile_id
+                    async for p in client.list_voice_profiles(
+                        voice_profile_domain_id=domain, page_size=1
+                    )
+                ]
+                domains = [
+                    d.voice_profile_domain_id async for d in client.list_voice_profile_domains()
+                ]
+                assert (
+                    await client.get_voice_profile(voice_profile_id=profile.voice_profile_id)
+                ) == profile
+                await client.delete_voice_profile(voice_profile_id=profile.voice_profile_id)
+            return (
+                None if before is None else before.voice_profile_id,
+                after.voice_profile_id
+                if after.voice_profile_id == profile.voice_profile_id
+                else "",
+                listed,
+                domains,
+            )
+
+        before, after, listed, domains = asyncio.run(main())
+    assert before is None  # alice was not enrolled yet
+    assert after  # ...then the next call found her profile
+    assert after in listed
+    assert len(listed) == 2  # bob's and alice's, one page each
+    assert domains == [domain]
+
+
+def test_a_cancelled_create_that_reached_the_service_is_never_repeated(no_leaks: None) -> None:
+    """CreateVoiceProfile has no token: after a cancel it may have acted, so it is not re-sent."""
+    with LocalSpeakerSearchService(time_scale=100.0) as service:
+        vc = service.add_voice_connector()
+        domain = service.add_voice_profile_domain()
+        service.delay_next("CreateVoiceProfile", 5.0)
+        client = service.async_client()  # on the service's clock: the task's 21 s take 0.2 s
+
+        async def main() -> float:
+            task = await client.start_and_wait(
+                voice_connector_id=vc,
+                transaction_id=service.add_call(vc, caller="alice"),
+                voice_profile_domain_id=domain,
+            )
+            return await cancel_after(client.enrol(task), lambda: bool(service.voice_profiles))
+
+        assert asyncio.run(main()) < PROMPT
+        asyncio.run(client.close())
+        creates = [r for r in service.requests if r.operation == "CreateVoiceProfile"]
+        assert len(creates) == 1
+        assert len(service.voice_profiles) == 1  # it did act: one profile, not two
+
+
 # --- many calls on one loop -----------------------------------------------------------
 
 

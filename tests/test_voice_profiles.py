@@ -1,5 +1,9 @@
 """Voice profiles over real HTTP (scripted server): wire requests, models, validation,
-pagination, the no-token retry rule, and ``enrol``'s local checks."""
+pagination, the no-token retry rule, and ``enrol``'s local checks.
+
+Every test using the ``client`` fixture runs with both clients (``list_*`` of the async
+one is an async iterator, pulled lazily through ``tests/aio.py``).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
 
     from chime_speaker_search._clock import ManualClock
 
+BOTH_CLIENTS = True
 ARN = "arn:aws:chime:us-east-1:111122223333:voice-profile/p-1"
 DOMAIN_ARN = "arn:aws:chime:us-east-1:111122223333:voice-profile-domain/d-1"
 KMS_ARN = "arn:aws:kms:us-east-1:111122223333:key/k-1"

@@ -7,7 +7,7 @@ an ignore that is no longer needed, so a loosened signature fails the check).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -271,6 +271,31 @@ def voice_profile_calls(client: SpeakerSearchClient, task: SpeakerSearchTask) ->
     client.create_voice_profile("t")  # type: ignore[call-arg]
     client.list_voice_profiles(voice_profile_domain_id="d", page_size="10")  # type: ignore[arg-type]
     assert_type(client.list_voice_profile_domains(page_size=None), Iterator[VoiceProfileDomain])
+
+
+async def async_voice_profile_calls(
+    client: AsyncSpeakerSearchClient, task: SpeakerSearchTask
+) -> None:
+    assert_type(await client.create_voice_profile(speaker_search_task_id="t"), VoiceProfile)
+    assert_type(
+        await client.update_voice_profile(voice_profile_id="p", speaker_search_task_id="t"),
+        VoiceProfile,
+    )
+    assert_type(await client.get_voice_profile(voice_profile_id="p"), VoiceProfile)
+    assert_type(await client.delete_voice_profile(voice_profile_id="p"), None)
+    listing = client.list_voice_profiles(voice_profile_domain_id="d", page_size=10)
+    assert_type(listing, AsyncIterator[VoiceProfile])
+    async for profile in listing:
+        assert_type(profile, VoiceProfile)
+    assert_type(
+        await client.get_voice_profile_domain(voice_profile_domain_id="d"), VoiceProfileDomain
+    )
+    assert_type(client.list_voice_profile_domains(), AsyncIterator[VoiceProfileDomain])
+    assert_type(await client.enrol(task, voice_profile_id="p"), VoiceProfile)
+
+    for _ in client.list_voice_profiles(voice_profile_domain_id="d"):  # type: ignore[attr-defined]
+        pass
+    await client.enrol(task, "p")  # type: ignore[call-arg]
 
 
 def voice_profile_fields(profile: VoiceProfile, domain: VoiceProfileDomain) -> None:
