@@ -110,11 +110,14 @@ class AsyncSpeakerSearchClient(_ClientBase):
 
     Example:
         >>> import asyncio
-        >>> from chime_speaker_search.testing import LocalSpeakerSearchService, seed_demo
+        >>> from chime_speaker_search.testing import (
+        ...     LocalSpeakerSearchService, offline_session, seed_demo)
         >>> async def main(service: LocalSpeakerSearchService) -> str:
         ...     seed = seed_demo(service)
         ...     async with AsyncSpeakerSearchClient(
-        ...         endpoint_url=service.endpoint_url, region_name=service.region_name
+        ...         endpoint_url=service.endpoint_url,
+        ...         region_name=service.region_name,
+        ...         session=offline_session(),  # dummy credentials: the emulator needs no more
         ...     ) as client:
         ...         task = await client.start_and_wait(
         ...             voice_connector_id=seed.voice_connector_id,

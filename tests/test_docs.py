@@ -264,7 +264,11 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "module_name",
-    ["chime_speaker_search._client", "chime_speaker_search.testing._service"],
+    [
+        "chime_speaker_search._aio_client",
+        "chime_speaker_search._client",
+        "chime_speaker_search.testing._service",
+    ],
 )
 def test_docstring_examples_run(module_name: str) -> None:
     """The examples in docstrings (shown in the API reference) are doctests, and pass."""
