@@ -41,7 +41,7 @@ docs: $(DEV)  ## Build the documentation site (warnings are errors) into docs/_b
 	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
 
 unit: $(DEV)  ## pytest with coverage (fails under 95% line+branch)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=95
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 4 --cov --cov-report=term --cov-fail-under=95
 
 dist-check: $(DEV)  ## Build sdist+wheel; demo from the wheel in a clean venv; tests from the sdist
 	$(BIN)/python .ci/dist_check.py

@@ -19,6 +19,19 @@ if TYPE_CHECKING:
 RELIABILITY: dict[str, str] = {}
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker, hand the figures to the controller, which prints them."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["reliability"] = dict(RELIABILITY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist hook, in the controller: collect a finished worker's figures."""
+    RELIABILITY.update(getattr(node, "workeroutput", {}).get("reliability", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print what the reliability tests survived, so CI logs carry the figures."""
     if RELIABILITY:
