@@ -172,7 +172,9 @@ class AsyncSpeakerSearchClient(_ClientBase):
         reached the service is not retried (``OutcomeUnknownError`` carries ``params``).
         """
         return await acall_with_retries(
-            lambda time_left: self._sender.send(operation_name, params, time_left=time_left),
+            lambda time_left: self._sender.send(
+                operation_name, params, time_left=time_left, fresh_connection=not idempotent
+            ),
             operation_name=operation_name,
             policy=self._retry,
             clock=self._aclock,

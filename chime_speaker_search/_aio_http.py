@@ -418,6 +418,7 @@ class AsyncHttpEngine:
         body: bytes | None,
         *,
         time_left: float | None,
+        fresh: bool = False,
     ) -> HttpResponse:
         """Send one request and read the whole answer, all within ``time_left`` seconds.
 
@@ -429,7 +430,7 @@ class AsyncHttpEngine:
         """
         deadline = self.deadline(time_left)
         async with self.connection_slot(deadline):
-            return await self.send(method, url, headers, body, deadline=deadline)
+            return await self.send(method, url, headers, body, deadline=deadline, fresh=fresh)
 
     async def send(
         self,
@@ -439,6 +440,7 @@ class AsyncHttpEngine:
         body: bytes | None,
         *,
         deadline: float,
+        fresh: bool = False,
     ) -> HttpResponse:
         """:meth:`request` for a caller already holding a :meth:`connection_slot`.
 
@@ -448,7 +450,7 @@ class AsyncHttpEngine:
         proxy = self._settings.proxy_for(target.scheme)
         wire = self._settings.serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
-        link = self._pool.checkout(key)
+        link = None if fresh else self._pool.checkout(key)
         if link is None:
             link = await self._open(key, target, proxy, deadline)
         try:

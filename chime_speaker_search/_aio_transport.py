@@ -54,12 +54,17 @@ class AsyncTransport:
         self._executor: ThreadPoolExecutor | None = None
 
     async def send(
-        self, operation_name: str, params: Mapping[str, Any], *, time_left: float | None
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        *,
+        time_left: float | None,
+        fresh_connection: bool = False,
     ) -> Mapping[str, Any]:
         """As :meth:`Transport.send <chime_speaker_search._transport.Transport.send>`, awaited."""
         engine = self._engine
         if engine is None:
-            return await self._in_thread(operation_name, params, time_left)
+            return await self._in_thread(operation_name, params, time_left, fresh_connection)
         deadline = engine.deadline(time_left)
         try:
             # Queue for a connection first: the request is then signed just before it
@@ -69,19 +74,34 @@ class AsyncTransport:
                 if isinstance(request, Mapping):
                     return request  # answered without sending (botocore's Stubber)
                 response = await engine.send(
-                    request.method, request.url, request.headers, request.body, deadline=deadline
+                    request.method,
+                    request.url,
+                    request.headers,
+                    request.body,
+                    deadline=deadline,
+                    fresh=fresh_connection,
                 )
         except HttpFailure as exc:
             raise self._transport.failure(exc, operation_name) from exc
         return self._transport.interpret(operation_name, response)
 
     async def _in_thread(
-        self, operation_name: str, params: Mapping[str, Any], time_left: float | None
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        time_left: float | None,
+        fresh_connection: bool,
     ) -> Mapping[str, Any]:
         if self._executor is None:
             workers = int(self._transport.client.meta.config.max_pool_connections or 10)  # type: ignore[attr-defined]
             self._executor = ThreadPoolExecutor(workers, thread_name_prefix="chime-speaker-search")
-        call = functools.partial(self._transport.send, operation_name, params, time_left=time_left)
+        call = functools.partial(
+            self._transport.send,
+            operation_name,
+            params,
+            time_left=time_left,
+            fresh_connection=fresh_connection,
+        )
         return await asyncio.get_running_loop().run_in_executor(self._executor, call)
 
     def close(self) -> None:

@@ -248,7 +248,9 @@ class SpeakerSearchClient(_ClientBase):
         reached the service is not retried (``OutcomeUnknownError`` carries ``params``).
         """
         return call_with_retries(
-            lambda time_left: self._transport.send(operation_name, params, time_left=time_left),
+            lambda time_left: self._transport.send(
+                operation_name, params, time_left=time_left, fresh_connection=not idempotent
+            ),
             operation_name=operation_name,
             policy=self._retry,
             clock=self._clock,

@@ -625,12 +625,18 @@ class HttpEngine:
         body: bytes | None,
         *,
         time_left: float | None,
+        fresh: bool = False,
     ) -> HttpResponse:
         """Send one request and read the whole answer, all within ``time_left`` seconds.
 
         The answer must also complete within ``read_timeout`` of the request being sent
         (a lost answer is given up on then, and may be retried), and connecting to each
         address within ``connect_timeout``.
+
+        With ``fresh``, the request goes on a new connection. A server may close an idle
+        keep-alive connection just as a request is sent on it; the request then fails
+        as "maybe sent", harmless for a request that may be repeated, but a spurious
+        ``OutcomeUnknownError`` for one without an idempotency token (RFC 9110 9.2.2).
 
         Raises:
             HttpFailure: the request could not be completed; ``sent`` says whether it
@@ -643,7 +649,7 @@ class HttpEngine:
         # neither open a connection nor take one out of the pool.
         wire = self.serialise(method, target, headers, body, proxy)
         key = (target.scheme, target.host, target.port)
-        conn = self._pool.checkout(key)
+        conn = None if fresh else self._pool.checkout(key)
         if conn is None:
             generation = self._pool.generation
             conn = _Connection(key, self._open(target, proxy, overall), generation)

@@ -87,11 +87,14 @@ class _Exchange:
     Without a sender the request is only prepared: the hook hands it back unsent.
     """
 
-    __slots__ = ("response", "sender", "time_left")
+    __slots__ = ("fresh", "response", "sender", "time_left")
 
-    def __init__(self, sender: _Sender | None, time_left: float | None) -> None:
+    def __init__(
+        self, sender: _Sender | None, time_left: float | None, *, fresh: bool = False
+    ) -> None:
         self.sender = sender
         self.time_left = time_left
+        self.fresh = fresh
         self.response: HttpResponse | None = None
 
 
@@ -150,7 +153,7 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
         # botocore catches this around sending, consults its retry handler (which
         # retries nothing of this kind) and raises it again, to Transport.prepare.
         raise _Prepared(Request(request.method, request.url, request.headers, _body_bytes(request)))
-    response = exchange.sender(request, exchange.time_left)
+    response = exchange.sender(request, exchange.time_left, exchange.fresh)
     exchange.response = response
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415 (loaded with botocore)
 
@@ -162,13 +165,18 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
 
 
 class _Sender(Protocol):
-    def __call__(self, request: Any, time_left: float | None, /) -> HttpResponse: ...  # noqa: ANN401
+    def __call__(self, request: Any, time_left: float | None, fresh: bool, /) -> HttpResponse: ...  # noqa: ANN401
 
 
 def _engine_sender(engine: HttpEngine) -> _Sender:
-    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
+    def send(request: Any, time_left: float | None, fresh: bool) -> HttpResponse:  # noqa: ANN401
         return engine.request(
-            request.method, request.url, request.headers, _body_bytes(request), time_left=time_left
+            request.method,
+            request.url,
+            request.headers,
+            _body_bytes(request),
+            time_left=time_left,
+            fresh=fresh,
         )
 
     return send
@@ -191,7 +199,8 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
         SSLError,
     )
 
-    def send(request: Any, time_left: float | None) -> HttpResponse:  # noqa: ANN401
+    # botocore's pool decides about reusing connections itself (``fresh`` is not honoured).
+    def send(request: Any, time_left: float | None, fresh: bool) -> HttpResponse:  # noqa: ANN401, ARG001
         if time_left is not None:
             if time_left <= 0:
                 raise HttpFailure("timeout", "no time was left to send the request", sent=False)
@@ -440,7 +449,12 @@ class Transport:
         return self.client.meta.endpoint_url
 
     def send(
-        self, operation_name: str, params: Mapping[str, Any], *, time_left: float | None
+        self,
+        operation_name: str,
+        params: Mapping[str, Any],
+        *,
+        time_left: float | None,
+        fresh_connection: bool = False,
     ) -> Mapping[str, Any]:
         """Make one request; return the response's JSON object (``{}`` for no body).
 
@@ -449,6 +463,8 @@ class Transport:
             params: The validated parameters, by wire name.
             time_left: Seconds the whole request (connect, send, answer) may take, or
                 ``None`` for the client's own connect and read timeouts alone.
+            fresh_connection: Send on a new connection, never a pooled one: for
+                requests without an idempotency token (see ``HttpEngine.request``).
 
         Raises:
             ServiceError: the service answered with an error.
@@ -458,7 +474,7 @@ class Transport:
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
         method = self._method(operation_name)
-        exchange = _Exchange(self._sender, time_left)
+        exchange = _Exchange(self._sender, time_left, fresh=fresh_connection)
         token = _current.set(exchange)
         try:
             parsed = method(**params)

@@ -124,8 +124,11 @@ class BlockingEngine:
         body: bytes | None,
         *,
         time_left: float | None,
+        fresh: bool = False,
     ) -> HttpResponse:
-        return asyncio.run(self.wrapped.request(method, url, headers, body, time_left=time_left))
+        return asyncio.run(
+            self.wrapped.request(method, url, headers, body, time_left=time_left, fresh=fresh)
+        )
 
     def close(self) -> None:
         self.wrapped.close()

@@ -399,6 +399,20 @@ def test_one_connection_serves_several_requests(engines: Callable[..., HttpEngin
     assert [r.target for r in server.requests] == ["/n0?q=0", "/n1?q=1", "/n2?q=2"]
 
 
+def test_a_fresh_request_never_rides_a_pooled_connection(
+    engines: Callable[..., HttpEngine],
+) -> None:
+    """Writes without a token avoid the keep-alive race: a new connection each, then pooled."""
+    engine = engines()
+    with RawServer(keep_alive(b"hi")) as server:
+        get(engine, server.url)  # leaves a connection in the pool
+        for _ in range(2):
+            engine.request("POST", server.url, {}, b"{}", time_left=5.0, fresh=True)
+        get(engine, server.url)  # a pooled one is still reused afterwards
+    assert server.connections == 3
+    assert [r.method for r in server.requests] == ["GET", "POST", "POST", "GET"]
+
+
 def test_a_pooled_connection_the_server_closed_is_not_used(
     engines: Callable[..., HttpEngine],
 ) -> None:
