@@ -153,7 +153,7 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
         # botocore catches this around sending, consults its retry handler (which
         # retries nothing of this kind) and raises it again, to Transport.prepare.
         raise _Prepared(Request(request.method, request.url, request.headers, _body_bytes(request)))
-    response = exchange.sender(request, exchange.time_left, exchange.fresh)
+    response = exchange.sender(request, exchange.time_left, fresh=exchange.fresh)
     exchange.response = response
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415 (loaded with botocore)
 
@@ -165,11 +165,18 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
 
 
 class _Sender(Protocol):
-    def __call__(self, request: Any, time_left: float | None, fresh: bool, /) -> HttpResponse: ...  # noqa: ANN401
+    def __call__(
+        self,
+        request: Any,  # noqa: ANN401 (botocore's AWSPreparedRequest)
+        time_left: float | None,
+        /,
+        *,
+        fresh: bool,
+    ) -> HttpResponse: ...
 
 
 def _engine_sender(engine: HttpEngine) -> _Sender:
-    def send(request: Any, time_left: float | None, fresh: bool) -> HttpResponse:  # noqa: ANN401
+    def send(request: Any, time_left: float | None, *, fresh: bool) -> HttpResponse:  # noqa: ANN401
         return engine.request(
             request.method,
             request.url,
@@ -200,7 +207,7 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
     )
 
     # botocore's pool decides about reusing connections itself (``fresh`` is not honoured).
-    def send(request: Any, time_left: float | None, fresh: bool) -> HttpResponse:  # noqa: ANN401, ARG001
+    def send(request: Any, time_left: float | None, *, fresh: bool) -> HttpResponse:  # noqa: ANN401, ARG001
         if time_left is not None:
             if time_left <= 0:
                 raise HttpFailure("timeout", "no time was left to send the request", sent=False)

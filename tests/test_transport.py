@@ -451,7 +451,7 @@ def test_botocores_sender_caps_the_read_timeout_by_the_time_left(
 ) -> None:
     session = FakeSession()
     request = SimpleNamespace() if context is None else SimpleNamespace(context=context)
-    response = _botocore_sender(session, 5.0)(request, time_left, False)
+    response = _botocore_sender(session, 5.0)(request, time_left, fresh=False)
     assert (response.status, response.headers, response.body) == (200, {"x-a": "b"}, b"{}")
     assert session.read_timeouts == [seen]
 
@@ -460,7 +460,7 @@ def test_botocores_sender_caps_the_read_timeout_by_the_time_left(
 def test_botocores_sender_sends_nothing_when_no_time_is_left(time_left: float) -> None:
     session = FakeSession()
     with pytest.raises(HttpFailure) as caught:
-        _botocore_sender(session, 5.0)(SimpleNamespace(context={}), time_left, False)
+        _botocore_sender(session, 5.0)(SimpleNamespace(context={}), time_left, fresh=False)
     assert (caught.value.kind, caught.value.sent) == ("timeout", False)
     assert session.read_timeouts == []
 
@@ -724,7 +724,7 @@ def test_a_text_body_is_sent_as_utf8() -> None:
         request = SimpleNamespace(
             method="POST", url=f"{server.url}/x", headers={"X-A": "b"}, body="caf\u00e9 \u20ac"
         )
-        response = _engine_sender(engine)(request, 5.0, False)
+        response = _engine_sender(engine)(request, 5.0, fresh=False)
         engine.close()
     assert response.status == 200
     assert server.requests[0].body == "caf\u00e9 \u20ac".encode()
