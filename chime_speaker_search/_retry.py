@@ -194,6 +194,9 @@ class _Rules:
         self.deadline = deadline
         self.idempotent = idempotent
         self.details = details
+        # Requests made so far: one per attempt, or more when a client passed in by the
+        # user retried within an attempt (the error then says how many it made).
+        self.requests = 0
 
     def remaining(self) -> float | None:
         """Seconds left until the deadline, or ``None`` without one."""
@@ -254,34 +257,36 @@ class _Rules:
         )
 
     @contextlib.contextmanager
-    def attempt(self, state: tenacity.AttemptManager) -> Iterator[float | None]:
+    def attempt(self) -> Iterator[float | None]:
         """One attempt: yields the seconds left; settles the library error it raises.
 
-        Errors are made fresh per attempt, so stamping the attempt count on them is
-        safe. A request without an idempotency token that may have reached the service
-        (a lost answer, or a proxy's 5xx page) is not retried blindly: it becomes an
-        ``OutcomeUnknownError``.
+        Errors are made fresh per attempt, each counting the requests its attempt made
+        (1, or more when a passed-in botocore client retried), so replacing that count
+        with the call's running total is safe. A request without an idempotency token
+        that may have reached the service (a lost answer, or a proxy's 5xx page) is not
+        retried blindly: it becomes an ``OutcomeUnknownError``.
         """
-        number = state.retry_state.attempt_number
         sent_at = self.clock.now()
         try:
             yield self.remaining()
         except TransportError as error:
-            error.attempts = number
+            self.requests += error.attempts
+            error.attempts = self.requests
             if self.idempotent or not error.request_sent:
                 raise
             raise _outcome_unknown(
-                str(error), self.operation_name, number, sent_at, self.details
+                str(error), self.operation_name, self.requests, sent_at, self.details
             ) from error
         except ServiceError as error:
-            error.attempts = number
+            self.requests += error.attempts
+            error.attempts = self.requests
             if self.idempotent or not _from_gateway(error):
                 raise
             raise _outcome_unknown(
                 f"{error}: a proxy or load balancer answered, not the service, and the "
                 "request may have reached the service behind it.",
                 self.operation_name,
-                number,
+                self.requests,
                 sent_at,
                 self.details,
             ) from error
@@ -330,7 +335,7 @@ def call_with_retries(
         details=details,
     )
     for state in tenacity.Retrying(sleep=clock.sleep, **rules.tenacity_arguments()):
-        with state, rules.attempt(state) as time_left:
+        with state, rules.attempt() as time_left:
             return attempt(time_left)
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover
 
@@ -363,6 +368,6 @@ async def acall_with_retries(
     async for state in tenacity.AsyncRetrying(
         sleep=clock.sleep_async, **rules.tenacity_arguments()
     ):
-        with state, rules.attempt(state) as time_left:
+        with state, rules.attempt() as time_left:
             return await attempt(time_left)
     raise AssertionError("unreachable: tenacity either returns or re-raises")  # pragma: no cover

@@ -87,7 +87,7 @@ class _Exchange:
     Without a sender the request is only prepared: the hook hands it back unsent.
     """
 
-    __slots__ = ("fresh", "response", "sender", "time_left")
+    __slots__ = ("fresh", "response", "sender", "sent", "time_left")
 
     def __init__(
         self, sender: _Sender | None, time_left: float | None, *, fresh: bool = False
@@ -96,6 +96,9 @@ class _Exchange:
         self.time_left = time_left
         self.fresh = fresh
         self.response: HttpResponse | None = None
+        # How many times the hook sent: more than once when a client passed in by the
+        # user retries error answers itself (its retries stack with ours).
+        self.sent = 0
 
 
 # botocore runs its event handlers in the calling thread (or task), so the hook finds
@@ -153,6 +156,7 @@ def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's requ
         # botocore catches this around sending, consults its retry handler (which
         # retries nothing of this kind) and raises it again, to Transport.prepare.
         raise _Prepared(Request(request.method, request.url, request.headers, _body_bytes(request)))
+    exchange.sent += 1
     response = exchange.sender(request, exchange.time_left, fresh=exchange.fresh)
     exchange.response = response
     from botocore.awsrequest import AWSResponse  # noqa: PLC0415 (loaded with botocore)
@@ -486,9 +490,10 @@ class Transport:
         try:
             parsed = method(**params)
         except ClientError as exc:
-            raise service_error(
-                exc.response, operation_name, exchange.response, self._now()
-            ) from exc
+            error = service_error(exc.response, operation_name, exchange.response, self._now())
+            # The requests this one attempt made (the retry layer adds them up).
+            error.attempts = max(1, exchange.sent)
+            raise error from exc
         except HttpFailure as exc:
             raise self.failure(exc, operation_name) from exc
         finally:

@@ -472,10 +472,13 @@ def test_passed_in_client_keeps_its_settings_and_stays_open(
     # botocore, so only its RetryPolicy retries (documented).
     requests = 4 if client_kind == "sync" else 2
     scripted.script(*[error("ServiceUnavailableException", 503)] * requests)
-    with pytest.raises(css.ServiceUnavailableException):
+    with pytest.raises(css.ServiceUnavailableException) as caught:
         client.get_speaker_search_task(**GET)
     client.close()
     assert len(scripted.requests) == requests
+    # .attempts counts the requests made, botocore's retries included.
+    assert caught.value.attempts == requests
+    assert f"[after {requests} attempts]" in str(caught.value)
     raw.get_speaker_search_task(VoiceConnectorId=VC, SpeakerSearchTaskId="t")  # not closed by us
 
 
