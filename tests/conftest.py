@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
+from hypothesis import settings
 
 from chime_speaker_search import AsyncSpeakerSearchClient, SpeakerSearchClient
 from chime_speaker_search._clock import ManualClock
@@ -14,6 +15,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from tests.scripted import ScriptedServer
+
+# Property tests assert outcomes, not speed: on 4 workers sharing 2 cores an example
+# can take longer than Hypothesis's default 200 ms deadline without anything being wrong.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 # Figures the reliability tests report, printed at the end of the run.
 RELIABILITY: dict[str, str] = {}
