@@ -941,3 +941,20 @@ def test_enrol_refuses_what_is_not_a_task_alone(
     assert (violation.parameter, violation.value) == ("task", None)
     assert "must be a SpeakerSearchTask" in str(caught.value)
     assert scripted.requests == []
+
+
+def test_writes_without_a_token_never_ride_a_pooled_connection() -> None:
+    """A keep-alive connection closed as a write leaves would be a spurious lost answer."""
+    from tests.rawnet import RawServer, keep_alive  # noqa: PLC0415
+
+    body = json.dumps({"VoiceProfile": {"VoiceProfileId": "vp-1"}}).encode()
+    with (
+        RawServer(keep_alive(body)) as server,
+        SpeakerSearchClient(endpoint_url=server.url, region_name="us-east-1") as client,
+    ):
+        client.get_voice_profile(voice_profile_id="vp-1")  # pools a connection
+        client.create_voice_profile(speaker_search_task_id="t-1")
+        client.update_voice_profile(voice_profile_id="vp-1", speaker_search_task_id="t-1")
+        client.get_voice_profile(voice_profile_id="vp-1")  # reads still reuse one
+    assert [r.method for r in server.requests] == ["GET", "POST", "PUT", "GET"]
+    assert server.connections == 3
