@@ -1,0 +1,275 @@
+"""Servers nobody on this project wrote, for the real-world tests (``tests/test_real_*.py``).
+
+A test against the project's own fake proves the fake. Here the emulator's request
+handling (:class:`~chime_speaker_search.testing._wire.WireApp`: routing, signatures,
+the service's answers) sits behind uvicorn, a production ASGI server (HTTP/1.1 by h11,
+TLS by the standard library's ``ssl`` as uvicorn configures it), with certificates from
+trustme's throwaway certificate authorities. Everything listens on loopback only.
+
+:class:`UvicornServer` counts the TCP connections it accepted (distinct client
+addresses), so keep-alive reuse is measured on the server side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import trustme
+import uvicorn
+
+from chime_speaker_search import AsyncSpeakerSearchClient, CallLeg, RetryPolicy, SpeakerSearchClient
+from chime_speaker_search.testing import LocalSpeakerSearchService
+from chime_speaker_search.testing._backend import StartRequest
+from chime_speaker_search.testing._wire import WireRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, MutableMapping
+    from pathlib import Path
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from chime_speaker_search import Clock
+    from chime_speaker_search.testing._wire import WireApp
+
+    Scope = MutableMapping[str, Any]
+    Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+    Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+__all__ = ["WAYS", "Certificates", "UvicornServer", "emulator_service", "get_task", "seed_task"]
+
+# The three ways every real-world case runs: the library's two clients, and botocore alone.
+WAYS = ("sync", "async", "raw")
+
+_START_TIMEOUT = 20.0
+
+
+def emulator_service() -> LocalSpeakerSearchService:
+    """An emulator whose state a :class:`UvicornServer` serves (it is not started itself)."""
+    return LocalSpeakerSearchService()
+
+
+def seed_task(service: LocalSpeakerSearchService) -> tuple[str, str]:
+    """A speaker search task in the emulator's state: (voice connector id, task id)."""
+    connector = service.add_voice_connector()
+    domain = service.add_voice_profile_domain()
+    service.add_voice_profile(domain, speaker="alice")
+    call = service.add_call(connector, caller="alice")
+    app = service._app
+    with app.lock:
+        task = app.emulator.start(
+            StartRequest(
+                voice_connector_id=connector,
+                transaction_id=call,
+                voice_profile_domain_id=domain,
+                call_leg=CallLeg.CALLER,
+                client_request_token=None,
+            )
+        )
+    return connector, task.speaker_search_task_id
+
+
+def get_task(
+    way: str,
+    botocore_client: Any,
+    *,
+    voice_connector_id: str,
+    task_id: str,
+    retry: RetryPolicy | None = None,
+    clock: Clock | None = None,
+) -> dict[str, Any]:
+    """GetSpeakerSearchTask through one of :data:`WAYS`, on a botocore client made by the test.
+
+    Returns:
+        The task as the service's JSON members (``to_dict()`` for the library's clients).
+
+    Raises:
+        Whatever that way raises: the library's errors, or botocore's for ``"raw"``.
+    """
+    params = {"voice_connector_id": voice_connector_id, "speaker_search_task_id": task_id}
+    kwargs: dict[str, Any] = {"client": botocore_client}
+    if retry is not None:
+        kwargs["retry"] = retry
+    if clock is not None:
+        kwargs["clock"] = clock
+    if way == "raw":
+        answer = botocore_client.get_speaker_search_task(
+            VoiceConnectorId=voice_connector_id, SpeakerSearchTaskId=task_id
+        )
+        return dict(answer["SpeakerSearchTask"])
+    if way == "sync":
+        with SpeakerSearchClient(**kwargs) as client:
+            return client.get_speaker_search_task(**params).to_dict()
+
+    async def get() -> dict[str, Any]:
+        async with AsyncSpeakerSearchClient(**kwargs) as client:
+            task = await client.get_speaker_search_task(**params)
+            return task.to_dict()
+
+    assert way == "async", way
+    return asyncio.run(get())
+
+
+class _AsgiWire:
+    """The emulator's WireApp as an ASGI application; records each connection seen."""
+
+    def __init__(self, app: WireApp) -> None:
+        self.app = app
+        self.clients: set[tuple[str, int]] = set()
+        self.lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # pragma: no cover (lifespan is off)
+            return
+        client = scope.get("client")
+        if client is not None:
+            with self.lock:
+                self.clients.add((str(client[0]), int(client[1])))
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        target = scope["raw_path"].decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request = WireRequest(method=scope["method"], target=target, headers=headers, body=body)
+        # WireApp.handle takes the emulator's lock: off the event loop.
+        response = await asyncio.to_thread(self.app.handle, request)
+        if response.delay:
+            await asyncio.sleep(response.delay)
+        out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        out.append((b"content-length", str(len(response.body)).encode()))
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        await send({"type": "http.response.body", "body": response.body})
+        if response.on_sent is not None:
+            response.on_sent()
+
+
+class Certificates:
+    """A trustme CA and a server certificate for localhost, 127.0.0.1 and ::1, on disk.
+
+    Attributes:
+        ca: The certificate authority (``ca.issue_cert`` makes more, e.g. client certs).
+        ca_file: The CA certificate (PEM): what ``verify=`` takes.
+        server_cert: The server's certificate chain (PEM).
+        server_key: The server's private key (PEM).
+    """
+
+    def __init__(self, directory: Path, *hosts: str) -> None:
+        self.ca = trustme.CA()
+        leaf = self.ca.issue_cert(*(hosts or ("localhost", "127.0.0.1", "::1")))
+        self.ca_file = str(directory / "ca.pem")
+        self.server_cert = str(directory / "server.pem")
+        self.server_key = str(directory / "server.key")
+        self.ca.cert_pem.write_to_path(self.ca_file)
+        leaf.cert_chain_pems[0].write_to_path(self.server_cert)
+        for extra in leaf.cert_chain_pems[1:]:
+            extra.write_to_path(self.server_cert, append=True)
+        leaf.private_key_pem.write_to_path(self.server_key)
+
+
+class UvicornServer:
+    """uvicorn serving an emulator on loopback, plain HTTP or TLS, in a thread of its own.
+
+    Args:
+        service: The emulator whose state is served (default: a new one).
+        host: ``127.0.0.1``, or ``::1`` for IPv6.
+        tls: Serve HTTPS with these certificates.
+        client_ca: Require a client certificate signed by this CA file (mutual TLS).
+        keep_alive: Seconds uvicorn keeps an idle connection open (its
+            ``timeout_keep_alive``).
+        **config: More ``uvicorn.Config`` arguments (``ssl_ciphers``...).
+    """
+
+    def __init__(
+        self,
+        service: LocalSpeakerSearchService | None = None,
+        *,
+        host: str = "127.0.0.1",
+        tls: Certificates | None = None,
+        client_ca: str | None = None,
+        keep_alive: int = 5,
+        **config: Any,
+    ) -> None:
+        import ssl  # noqa: PLC0415
+
+        self.service = service if service is not None else emulator_service()
+        self.asgi = _AsgiWire(self.service._app)
+        self.host = host
+        self.tls = tls
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._socket = socket.socket(family, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, 0))
+        self.port: int = self._socket.getsockname()[1]
+        if tls is not None:
+            config.setdefault("ssl_certfile", tls.server_cert)
+            config.setdefault("ssl_keyfile", tls.server_key)
+        if client_ca is not None:
+            config["ssl_ca_certs"] = client_ca
+            config["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self.asgi,
+                http="h11",
+                ws="none",
+                lifespan="off",
+                log_level="critical",
+                access_log=False,
+                timeout_keep_alive=keep_alive,
+                **config,
+            )
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http(s)://127.0.0.1:<port>`` (IPv6 hosts in brackets)."""
+        scheme = "https" if self.tls is not None else "http"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections have sent a request so far."""
+        with self.asgi.lock:
+            return len(self.asgi.clients)
+
+    def start(self) -> Self:
+        """Serve until :meth:`stop`; returns when uvicorn is accepting connections."""
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                msg = "uvicorn did not start"
+                raise RuntimeError(msg)
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=_START_TIMEOUT)
+        self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
