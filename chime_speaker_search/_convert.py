@@ -166,6 +166,20 @@ def parse_timestamp(value: datetime | str) -> datetime:
     return as_utc(value)  # type: ignore[return-value]  # not None: value is a datetime
 
 
+def format_timestamp(value: datetime) -> str:
+    """The wire's ISO-8601 text for ``value``, in the fewest fractional digits it needs.
+
+    UTC ends in ``Z``; the fraction has no digits for a whole second, three for whole
+    milliseconds and six otherwise: the form AWS's services write (Java's
+    ``Instant.toString()``), so ``"2022-12-14T18:38:38.796Z"`` comes back byte for byte,
+    not as ``...38.796000+00:00``. Other UTC offsets keep their offset.
+    """
+    micro = value.microsecond
+    spec = "seconds" if micro == 0 else "milliseconds" if micro % 1000 == 0 else "microseconds"
+    text = value.isoformat(timespec=spec)
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _normalise_iso(text: str) -> str:
     """Rewrite ISO-8601 forms Python 3.10's ``fromisoformat`` rejects into ones it reads."""
     text = text.strip()
@@ -230,7 +244,7 @@ def _build_converter() -> cattrs.Converter:
     register(float, _structure_float)
     register(bool, _structure_bool)
     register(datetime, _structure_datetime)
-    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_unstructure_hook(datetime, format_timestamp)
     for enum in (SpeakerSearchTaskStatus, VoiceprintGenerationStatus):
         register(enum, _structure_enum(enum))
         converter.register_unstructure_hook(enum, lambda member: member.value)
@@ -576,10 +590,7 @@ def _copy_headers(value: Mapping[str, str] | None) -> dict[str, str] | None:
 
 def _event_time(value: datetime | None) -> str | None:
     # A per-field hook sees None too; _dropping_none removes it afterwards.
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return None if value is None else format_timestamp(value)
 
 
 def _structure_headers(value: object, _: Any) -> dict[str, str] | None:  # noqa: ANN401 (cattrs hook signature)

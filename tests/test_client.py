@@ -534,7 +534,7 @@ def test_response_json_round_trips_through_to_dict(
     task = client.get_speaker_search_task(**GET)
     wire = task.to_dict()
     assert json.loads(json.dumps(wire))["SpeakerSearchTaskId"] == TASK["SpeakerSearchTaskId"]
-    assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00+00:00"
+    assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00Z"
 
 
 @pytest.mark.parametrize(

@@ -422,11 +422,13 @@ def test_post_call_summary_round_trips_its_transactions() -> None:
     wire = event.to_dict()
     summary = wire["detail"]["speakerSearchResults"]
     assert set(summary) == set(raw["detail"]["speakerSearchResults"])
+    # Byte for byte, timestamp strings included: "2022-12-14T18:38:38.796Z" comes back
+    # as written, not as "...38.796000Z".
     assert (
         summary["createVoiceProfileTransactions"]
-        == [{"voiceProfileId": _GUIDE_PROFILE, "requestTimestamp": "2022-12-14T18:38:38.796000Z"}]
-        * 2
+        == [{"voiceProfileId": _GUIDE_PROFILE, "requestTimestamp": "2022-12-14T18:38:38.796Z"}] * 2
     )
+    assert summary == raw["detail"]["speakerSearchResults"]
     assert VoiceAnalyticsStatusEvent.from_dict(wire) == event
     assert json.loads(json.dumps(wire)) == wire
     # Absent lists stay absent; empty lists stay empty; a timestamp may be missing.

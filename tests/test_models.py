@@ -134,7 +134,8 @@ def test_models_are_frozen_slotted_keyword_only() -> None:
 def test_to_dict_is_json_ready_wire_form() -> None:
     wire = SpeakerSearchTask.from_dict(WIRE).to_dict()
     assert json.loads(json.dumps(wire)) == wire
-    assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00+00:00"
+    assert wire["CreatedTimestamp"] == "2026-11-21T13:00:00Z"
+    assert wire["StartedTimestamp"] == "2026-11-21T13:00:01.500Z"
     assert wire["SpeakerSearchDetails"]["Results"][1] == {
         "ConfidenceScore": 0.91,
         "VoiceProfileId": "p-best",
@@ -256,4 +257,22 @@ def test_a_result_without_confidence_score_scores_zero() -> None:
         }
     )
     assert task.results == (SpeakerSearchResult(confidence_score=0.0, voice_profile_id="p"),)
+    assert SpeakerSearchTask.from_dict(task.to_dict()) == task
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("2022-12-14T18:38:38.796Z", "2022-12-14T18:38:38.796Z"),  # the guide's post-call event
+        ("2023-03-09T17:55:15Z", "2023-03-09T17:55:15Z"),  # EventBridge's "time"
+        ("2026-11-21T13:00:00.123456Z", "2026-11-21T13:00:00.123456Z"),
+        ("2026-11-21T13:00:00.5Z", "2026-11-21T13:00:00.500Z"),  # milliseconds, as AWS writes
+        ("2026-11-21T14:00:00+01:00", "2026-11-21T14:00:00+01:00"),  # offset kept
+    ],
+)
+def test_to_dict_writes_timestamps_in_the_fewest_digits_the_wire_uses(
+    text: str, written: str
+) -> None:
+    task = SpeakerSearchTask.from_dict({**WIRE, "CreatedTimestamp": text})
+    assert task.to_dict()["CreatedTimestamp"] == written
     assert SpeakerSearchTask.from_dict(task.to_dict()) == task

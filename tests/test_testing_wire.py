@@ -141,7 +141,7 @@ def test_start_and_get_speak_rest_json(world: World) -> None:
     assert int(started.headers["content-length"]) == len(started.body)
     assert started.headers["x-amzn-requestid"]
     task = started.json["SpeakerSearchTask"]
-    assert task["CreatedTimestamp"] == "2026-01-01T00:00:00+00:00"  # ISO-8601 text
+    assert task["CreatedTimestamp"] == "2026-01-01T00:00:00Z"  # ISO-8601 text
     got = world.send("GET", f"{world.tasks_path()}/{task['SpeakerSearchTaskId']}")
     assert got.status == 200
     assert got.json == started.json

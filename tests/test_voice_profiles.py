@@ -827,8 +827,8 @@ def test_wire_forms_round_trip_to_the_same_wire(
     assert VoiceProfile.from_dict(profile.to_dict()) == profile
     assert domain.to_dict() == {
         **DOMAIN,
-        "CreatedTimestamp": "2025-06-01T00:00:00+00:00",
-        "UpdatedTimestamp": "2025-06-02T00:00:00+00:00",
+        "CreatedTimestamp": "2025-06-01T00:00:00Z",
+        "UpdatedTimestamp": "2025-06-02T00:00:00Z",
     }
 
 

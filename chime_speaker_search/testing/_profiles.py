@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from chime_speaker_search._convert import format_timestamp
 from chime_speaker_search.errors import BadRequestException
 
 from ._rules import PROFILE_LIFETIME_YEARS
@@ -33,7 +34,7 @@ _CURSOR_PREFIX: Final = "v1:"
 def _iso(moment: datetime) -> str:
     # The same text SpeakerSearchTask.to_dict() writes, so every timestamp the emulator
     # sends looks alike.
-    return moment.isoformat()
+    return format_timestamp(moment)
 
 
 def add_years(moment: datetime, years: int) -> datetime:
