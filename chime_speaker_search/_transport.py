@@ -197,8 +197,9 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
     """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
 
     Deadlines then bound less: the read timeout of each request is capped by the time
-    left (botocore's per-request read timeout), but it bounds each socket read, not the
-    whole answer, and connecting takes up to the configured connect timeout.
+    left (botocore's per-request read timeout, botocore >= 1.43.72; older releases ignore
+    it and read for up to ``Config(read_timeout)``), but it bounds each socket read, not
+    the whole answer, and connecting takes up to the configured connect timeout.
     """
     from botocore.exceptions import ConnectionError as BotocoreConnectionError  # noqa: PLC0415
     from botocore.exceptions import (  # noqa: PLC0415

@@ -19,6 +19,7 @@ import pytest
 import chime_speaker_search
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock, seed_demo
 from tests.cli_support import REPO, World, cli_argv, run
+from tests.versions import needs_configured_endpoints
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -141,6 +142,7 @@ def test_an_unparsable_aws_config_file_exits_2(tmp_path: Path) -> None:
     assert done.stderr == f"error: Unable to parse config file: {config}\n"
 
 
+@needs_configured_endpoints
 def test_an_ftp_endpoint_from_the_environment_is_rejected_not_retried(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -661,5 +661,7 @@ def test_a_users_session_is_left_unchanged_and_each_client_gets_the_hooks(
     answer = raw.get_speaker_search_task(
         VoiceConnectorId=VC, SpeakerSearchTaskId=TASK["SpeakerSearchTaskId"]
     )
-    assert answer["SpeakerSearchTask"]["CallDetails"]["IsCaller"] is False  # botocore's coercion
+    # botocore's parser, not the library's: newer releases coerce "yes" to False, the
+    # floor (1.29) passes it through; either way no MalformedResponseError.
+    assert answer["SpeakerSearchTask"]["CallDetails"]["IsCaller"] in (False, "yes")
     raw.close()

@@ -49,6 +49,7 @@ from tests.rawnet import (
     tls_server_context,
 )
 from tests.scripted import TASK, Reply, ScriptedServer
+from tests.versions import needs_per_request_read_timeout, urllib3_1_https_proxy_warning
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -273,6 +274,7 @@ def tls_proxy(certificate: tuple[str, str]) -> Iterator[RawServer]:
         yield server
 
 
+@urllib3_1_https_proxy_warning
 def test_an_https_proxy_url_falls_back_to_botocores_sender(
     scripted: ScriptedServer,
     tls_proxy: RawServer,
@@ -310,6 +312,7 @@ def test_proxy_settings_fall_back_to_botocores_sender_too(
     assert len(forward.requests) == 1
 
 
+@urllib3_1_https_proxy_warning
 def test_the_library_parses_success_bodies_from_botocores_sender_too(
     scripted: ScriptedServer, tls_proxy: RawServer, certificate: tuple[str, str]
 ) -> None:
@@ -385,6 +388,7 @@ def test_a_refused_certificate_is_not_retried_with_botocores_sender_either(
     assert origin.requests == []
 
 
+@urllib3_1_https_proxy_warning
 def test_a_connection_closed_by_a_proxy_is_a_lost_answer_with_botocores_sender(
     scripted: ScriptedServer, certificate: tuple[str, str], clock: ManualClock
 ) -> None:
@@ -407,6 +411,8 @@ def test_a_connection_closed_by_a_proxy_is_a_lost_answer_with_botocores_sender(
     assert len(closing.requests) == 3
 
 
+@needs_per_request_read_timeout
+@urllib3_1_https_proxy_warning
 def test_botocores_sender_reads_no_longer_than_the_deadline(
     scripted: ScriptedServer, certificate: tuple[str, str]
 ) -> None:
