@@ -21,11 +21,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import ipaddress
+import os
 import select
 import socket
 import ssl
 import threading
 import time
+import warnings
 import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
@@ -792,11 +794,26 @@ class HttpEngine:
         from botocore.httpsession import get_cert_path  # noqa: PLC0415 (only for https)
 
         if self._verify is False:
+            # urllib3's category, so urllib3.disable_warnings() silences it as it does
+            # botocore's; once per client (this context is made once), not per request.
+            from urllib3.exceptions import InsecureRequestWarning  # noqa: PLC0415
+
+            warnings.warn(
+                "verify=False: TLS certificates are not checked, so anyone on the network "
+                "path can read and change these requests",
+                InsecureRequestWarning,
+                stacklevel=2,
+            )
             context = ssl.create_default_context()
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         else:
-            context = ssl.create_default_context(cafile=get_cert_path(self._verify))  # type: ignore[arg-type]  # botocore takes a path too
+            path: str = get_cert_path(self._verify)  # type: ignore[arg-type,assignment]  # botocore takes a path too
+            # A directory of hashed CA files (c_rehash), as botocore's ca_cert_dir takes.
+            if os.path.isdir(path):  # noqa: PTH112 (botocore tests the same way)
+                context = ssl.create_default_context(capath=path)
+            else:
+                context = ssl.create_default_context(cafile=path)
         if isinstance(self._client_cert, str):
             context.load_cert_chain(self._client_cert)
         elif self._client_cert is not None:

@@ -57,7 +57,14 @@ def _dummy_aws_environment(
 ) -> None:
     """Every test runs with dummy credentials and no shared AWS config."""
     empty = tmp_path_factory.getbasetemp() / "no-aws-config"
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN"):
+    # AWS_CA_BUNDLE too (some machines set it for everything): a test that wants one sets it.
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ROLE_ARN",
+        "AWS_CA_BUNDLE",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDUMMYDUMMYDUMMY00")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET)

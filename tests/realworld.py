@@ -27,6 +27,7 @@ from chime_speaker_search.testing._backend import StartRequest
 from chime_speaker_search.testing._wire import WireRequest
 
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Awaitable, Callable, MutableMapping
     from pathlib import Path
     from types import TracebackType
@@ -185,6 +186,8 @@ class UvicornServer:
         client_ca: Require a client certificate signed by this CA file (mutual TLS).
         keep_alive: Seconds uvicorn keeps an idle connection open (its
             ``timeout_keep_alive``).
+        tls_context: Called with the server's ``ssl.SSLContext`` once uvicorn made it
+            (protocol versions, an SNI callback...).
         **config: More ``uvicorn.Config`` arguments (``ssl_ciphers``...).
     """
 
@@ -196,6 +199,7 @@ class UvicornServer:
         tls: Certificates | None = None,
         client_ca: str | None = None,
         keep_alive: int = 5,
+        tls_context: Callable[[ssl.SSLContext], None] | None = None,
         **config: Any,
     ) -> None:
         import ssl  # noqa: PLC0415
@@ -215,18 +219,21 @@ class UvicornServer:
         if client_ca is not None:
             config["ssl_ca_certs"] = client_ca
             config["ssl_cert_reqs"] = ssl.CERT_REQUIRED
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                self.asgi,
-                http="h11",
-                ws="none",
-                lifespan="off",
-                log_level="critical",
-                access_log=False,
-                timeout_keep_alive=keep_alive,
-                **config,
-            )
+        uvicorn_config = uvicorn.Config(
+            self.asgi,
+            http="h11",
+            ws="none",
+            lifespan="off",
+            log_level="critical",
+            access_log=False,
+            timeout_keep_alive=keep_alive,
+            **config,
         )
+        if tls_context is not None:
+            uvicorn_config.load()  # uvicorn then uses this loaded config (and its context) as is
+            assert uvicorn_config.ssl is not None, "tls_context needs tls="
+            tls_context(uvicorn_config.ssl)
+        self._server = uvicorn.Server(uvicorn_config)
         self._thread: threading.Thread | None = None
 
     @property

@@ -231,6 +231,8 @@ def test_cancelling_a_call_while_it_connects(no_leaks: None) -> None:
         asyncio.run(client.close())
 
 
+# verify=False: its one warning is tested in tests/test_real_tls.py.
+@pytest.mark.filterwarnings("ignore:verify=False:urllib3.exceptions.InsecureRequestWarning")
 def test_cancelling_a_call_in_its_tls_handshake(no_leaks: None) -> None:
     with RawServer(silent_until_closed) as server:  # plain TCP: never answers the ClientHello
         raw = boto3.client(

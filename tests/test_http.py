@@ -47,6 +47,11 @@ from tests.rawnet import (
     tls_server_context,
 )
 
+# Tests with verify=False: its one warning per client is tested in tests/test_real_tls.py.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:verify=False:urllib3.exceptions.InsecureRequestWarning"
+)
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 

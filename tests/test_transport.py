@@ -149,6 +149,7 @@ def test_a_read_timeout_of_any_size_works(
 # --- TLS -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:verify=False:urllib3.exceptions.InsecureRequestWarning")
 @pytest.mark.parametrize("verify", ["bundle", False])
 def test_a_passed_clients_verify_setting_is_used(
     certificate: tuple[str, str], verify: str | bool, no_proxy_environment: None
