@@ -58,6 +58,7 @@ from ._http import (
     Target,
     readable_now,
     socket_failures,
+    tunnel_refused,
 )
 
 if TYPE_CHECKING:
@@ -598,6 +599,4 @@ class AsyncHttpEngine:
                 "connect", f"the proxy did not open a tunnel: {exc}", sent=False
             ) from exc
         if response.status != 200:  # noqa: PLR2004
-            raise HttpFailure(
-                "connect", f"the proxy refused the tunnel with HTTP {response.status}", sent=False
-            )
+            raise tunnel_refused(response.status)

@@ -48,6 +48,7 @@ __all__ = [
     "Target",
     "readable_now",
     "socket_failures",
+    "tunnel_refused",
 ]
 
 MAX_HEAD: Final = 64 * 1024
@@ -64,7 +65,8 @@ class HttpFailure(Exception):
     Attributes:
         kind: ``"connect"`` (never sent), ``"timeout"``, ``"lost"`` (connection closed
             or reset after sending), ``"short"`` (body shorter than announced),
-            ``"too_large"``, ``"protocol"`` (not HTTP/1.x), ``"tls"``.
+            ``"too_large"``, ``"protocol"`` (not HTTP/1.x), ``"tls"``,
+            ``"proxy_auth"`` (the proxy answered 407: not retried).
         sent: Whether any byte of the request may have reached the server.
     """
 
@@ -551,6 +553,22 @@ def _basic_auth(userinfo: str) -> str:
     return f"Basic {token}"
 
 
+def tunnel_refused(status: int) -> HttpFailure:
+    """The failure for a proxy that answered CONNECT with ``status``, not 200.
+
+    407 means the proxy's user name or password is wrong or missing: asking again
+    with the same ones cannot succeed, so it is its own kind, which is not retried.
+    """
+    if status == 407:  # noqa: PLR2004
+        return HttpFailure(
+            "proxy_auth",
+            "the proxy refused the tunnel with HTTP 407 (Proxy Authentication Required): "
+            "check the user name and password in the proxy URL",
+            sent=False,
+        )
+    return HttpFailure("connect", f"the proxy refused the tunnel with HTTP {status}", sent=False)
+
+
 @contextlib.contextmanager
 def socket_failures(doing: str) -> Iterator[None]:
     """Map a socket's errors, once the request may be on the wire, to ``HttpFailure``."""
@@ -779,9 +797,7 @@ class HttpEngine:
             ) from exc
         if response.status != 200:  # noqa: PLR2004
             sock.close()
-            raise HttpFailure(
-                "connect", f"the proxy refused the tunnel with HTTP {response.status}", sent=False
-            )
+            raise tunnel_refused(response.status)
 
     def tls_context(self) -> ssl.SSLContext:
         """The TLS settings for https (made once, on first use)."""

@@ -596,7 +596,7 @@ class Transport:
             operation_name=operation_name,
             request_sent=exc.sent,
         )
-        error.retryable = exc.kind != "tls"
+        error.retryable = exc.kind not in {"tls", "proxy_auth"}
         return error
 
     def close(self) -> None:

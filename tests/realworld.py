@@ -13,7 +13,10 @@ addresses), so keep-alive reuse is measured on the server side.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import subprocess
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -41,7 +44,15 @@ if TYPE_CHECKING:
     Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
     Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-__all__ = ["WAYS", "Certificates", "UvicornServer", "emulator_service", "get_task", "seed_task"]
+__all__ = [
+    "WAYS",
+    "Certificates",
+    "ProxyPy",
+    "UvicornServer",
+    "emulator_service",
+    "get_task",
+    "seed_task",
+]
 
 # The three ways every real-world case runs: the library's two clients, and botocore alone.
 WAYS = ("sync", "async", "raw")
@@ -269,6 +280,95 @@ class UvicornServer:
         if self._thread is not None:
             self._thread.join(timeout=_START_TIMEOUT)
         self._socket.close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ProxyPy:
+    """proxy.py (a forward proxy with CONNECT and basic auth) in a process of its own.
+
+    Its access log (one line per proxied request or tunnel) is what the tests count.
+
+    Args:
+        directory: Where the port file and the log go.
+        auth: ``"user:password"`` the proxy demands (``None``: none).
+    """
+
+    def __init__(self, directory: Path, auth: str | None = None) -> None:
+        self.directory = directory
+        self.auth = auth
+        self.log_file = directory / "proxy.log"
+        self._port_file = directory / "proxy.port"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """``http://user:password@127.0.0.1:<port>`` (the credentials if any)."""
+        credentials = f"{self.auth}@" if self.auth else ""
+        return f"http://{credentials}127.0.0.1:{self.port}"
+
+    def access_log(self) -> list[str]:
+        """The access-log lines so far: ``... - CONNECT host:port - ...`` or ``GET host:port/path``."""
+        if not self.log_file.exists():
+            return []
+        text = self.log_file.read_text(errors="replace")
+        return [line for line in text.splitlines() if "access_log" in line]
+
+    def wait_for(self, before: int, *, count: int = 1, timeout: float = 15.0) -> list[str]:
+        """The access-log lines after the first ``before``, once ``count`` are there.
+
+        proxy.py writes a line when a connection closes, so close the client first.
+        Returns what is there at ``timeout`` (fewer lines then: the test's assertion says).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.access_log()[before:]
+            if len(lines) >= count or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def start(self) -> Self:
+        """Start proxy.py; return once it listens."""
+        argv = [sys.executable, "-m", "proxy", "--hostname", "127.0.0.1", "--port", "0"]
+        argv += ["--port-file", str(self._port_file), "--num-workers", "1"]
+        argv += ["--num-acceptors", "1", "--log-level", "INFO", "--log-file", str(self.log_file)]
+        if self.auth:
+            argv += ["--basic-auth", self.auth]
+        self._process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline and self._process.poll() is None:
+            text = self._port_file.read_text().strip() if self._port_file.exists() else ""
+            if text:
+                self.port = int(text)
+                with (
+                    contextlib.suppress(OSError),
+                    socket.create_connection(("127.0.0.1", self.port), timeout=1),
+                ):
+                    return self
+            time.sleep(0.05)
+        self.stop()
+        msg = "proxy.py did not start"
+        raise RuntimeError(msg)
+
+    def stop(self) -> None:
+        """Stop the proxy process."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=_START_TIMEOUT)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                self._process.kill()
+                self._process.wait()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -748,14 +748,16 @@ def test_https_goes_through_a_connect_tunnel(
     assert "proxy-authorization" not in origin.requests[0].headers
 
 
+@pytest.mark.parametrize(("status", "kind"), [(407, "proxy_auth"), (403, "connect")])
 def test_a_proxy_refusing_the_tunnel_is_a_connect_failure(
-    engines: Callable[..., HttpEngine], certificate: tuple[str, str]
+    engines: Callable[..., HttpEngine], certificate: tuple[str, str], status: int, kind: str
 ) -> None:
-    with RawServer(proxy(refuse=407)) as tunnel:
+    """A 407 is its own kind (bad proxy credentials: not retried); others are connect ones."""
+    with RawServer(proxy(refuse=status)) as tunnel:
         engine = engines(proxies={"https": tunnel.url}, verify=certificate[0])
         error, _ = failing(lambda: get(engine, "https://127.0.0.1:1/"))
-    assert (error.kind, error.sent) == ("connect", False)
-    assert "407" in str(error)
+    assert (error.kind, error.sent) == (kind, False)
+    assert str(status) in str(error)
 
 
 def test_a_trickling_proxy_is_bounded_by_the_deadline(

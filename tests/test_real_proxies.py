@@ -1,0 +1,255 @@
+"""Proxies: proxy.py (CONNECT, forwarding, basic auth) in front of uvicorn, three ways.
+
+Each row runs the sync client, the async client and botocore alone on the same settings
+and requires the same outcome, counted in proxy.py's own access log. docs/real-world.md
+has the table.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.exceptions
+import pytest
+from botocore.config import Config
+
+from chime_speaker_search import RetryPolicy
+from chime_speaker_search.errors import TransportError
+from tests.realworld import WAYS, Certificates, ProxyPy, UvicornServer, get_task, seed_task
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+PASSWORD = "pr0xy-SECRET-pw"
+THREE = RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
+PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "NO_PROXY", "no_proxy")
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    return Certificates(tmp_path_factory.mktemp("trustme"))
+
+
+@pytest.fixture(scope="module")
+def https_server(certificates: Certificates) -> Iterator[UvicornServer]:
+    with UvicornServer(tls=certificates) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def http_server() -> Iterator[UvicornServer]:
+    with UvicornServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyPy]:
+    with ProxyPy(tmp_path_factory.mktemp("proxy"), auth=f"user:{PASSWORD}") as running:
+        yield running
+
+
+def read(
+    way: str, server: UvicornServer, certificates: Certificates, **kwargs: Any
+) -> dict[str, Any]:
+    connector, task_id = seed_task(server.service)
+    verify = certificates.ca_file if server.tls is not None else None
+    client = boto3.client(
+        "chime-sdk-voice",
+        region_name="us-east-1",
+        endpoint_url=server.endpoint_url,
+        verify=verify,
+        **kwargs,
+    )
+    try:
+        task = get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+    finally:
+        client.close()  # proxy.py logs a tunnel when it closes
+    assert task["SpeakerSearchTaskId"] == task_id
+    return task
+
+
+def proxied(proxy: ProxyPy, before: int, *, expected: int = 1) -> list[str]:
+    """The proxy's new access-log lines; a short look only when none are expected."""
+    return proxy.wait_for(before, count=max(expected, 1), timeout=15.0 if expected else 1.0)
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize(
+    ("variable", "scheme_less"),
+    [("HTTPS_PROXY", False), ("https_proxy", False), ("HTTPS_PROXY", True)],
+)
+def test_an_https_endpoint_tunnels_through_the_proxy_from_the_environment(
+    way: str,
+    variable: str,
+    scheme_less: bool,
+    proxy: ProxyPy,
+    https_server: UvicornServer,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = proxy.url.removeprefix("http://") if scheme_less else proxy.url
+    monkeypatch.setenv(variable, url)
+    before = len(proxy.access_log())
+    read(way, https_server, certificates)
+    lines = proxied(proxy, before)
+    assert lines, "the request did not go through the proxy"
+    assert all(f"CONNECT 127.0.0.1:{https_server.port}" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy"])
+def test_an_http_endpoint_is_forwarded_by_the_proxy_from_the_environment(
+    way: str,
+    variable: str,
+    proxy: ProxyPy,
+    http_server: UvicornServer,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, proxy.url)
+    before = len(proxy.access_log())
+    read(way, http_server, certificates)
+    lines = proxied(proxy, before)
+    assert lines, "the request did not go through the proxy"
+    assert all(f"GET 127.0.0.1:{http_server.port}/voice-connectors/" in line for line in lines)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_config_proxies_without_the_environment(
+    way: str, proxy: ProxyPy, https_server: UvicornServer, certificates: Certificates
+) -> None:
+    before = len(proxy.access_log())
+    read(way, https_server, certificates, config=Config(proxies={"https": proxy.url}))
+    assert len(proxied(proxy, before)) >= 1
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize(
+    "no_proxy",
+    [
+        "127.0.0.1",
+        "127.0.0.1:{port}",
+        "*",
+        "127.0.0.0/8",
+        "localhost,127.0.0.1",
+        ".0.0.1",
+        "other.example",  # matches nothing: the proxy is used
+        "127.0.0.1:1",  # another port: botocore says
+    ],
+)
+def test_no_proxy_forms_bypass_the_proxy_as_botocore_does(
+    way: str,
+    no_proxy: str,
+    proxy: ProxyPy,
+    certificates: Certificates,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each way must agree with botocore on whether the proxy is used.
+
+    botocore's own decision (``should_bypass_proxies``, what its sender asks) is the
+    reference; each way's request is then seen in proxy.py's log, or not.
+    """
+    from botocore.utils import should_bypass_proxies  # noqa: PLC0415
+
+    # A server of its own: its port in proxy.py's log is this test's, whatever late
+    # lines other tests' connections add.
+    with UvicornServer(tls=certificates) as server:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", no_proxy.format(port=server.port))
+        bypass = should_bypass_proxies(server.endpoint_url)
+        before = len(proxy.access_log())
+        read(way, server, certificates)
+        lines = proxied(proxy, before, expected=0 if bypass else 1)
+    tunnels = [line for line in lines if f"CONNECT 127.0.0.1:{server.port} " in line]
+    assert len(tunnels) == (0 if bypass else 1), lines
+
+
+def refused_by_the_proxy(way: str, https_server: UvicornServer, url: str, ca: str) -> Exception:
+    connector, task_id = seed_task(https_server.service)
+    client = boto3.client(
+        "chime-sdk-voice",
+        region_name="us-east-1",
+        endpoint_url=https_server.endpoint_url,
+        verify=ca,
+        config=Config(proxies={"https": url}, retries={"max_attempts": 2, "mode": "standard"}),
+    )
+    with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way by the callers)
+        get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+    client.close()
+    return caught.value
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("credentials", ["user:wrong@", ""])
+def test_wrong_or_missing_proxy_credentials_are_a_clear_error_not_retried_forever(
+    way: str,
+    credentials: str,
+    proxy: ProxyPy,
+    https_server: UvicornServer,
+    certificates: Certificates,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"http://{credentials}127.0.0.1:{proxy.port}"
+    before = len(proxy.access_log())
+    with caplog.at_level(logging.DEBUG):
+        error = refused_by_the_proxy(way, https_server, url, certificates.ca_file)
+    # proxy.py logs a refused request with no target ("None:None"); other tests' late
+    # lines name theirs.
+    tries = len([line for line in proxied(proxy, before) if "None:None" in line])
+    if way == "raw":
+        assert isinstance(error, botocore.exceptions.ProxyConnectionError), repr(error)
+        # botocore retries it, as a connection error, within its attempts.
+        assert 2 <= tries <= 3
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert "407" in str(error), str(error)
+        assert error.attempts == 1, "a 407 does not get better by asking again"
+        assert tries == 1
+    assert "wrong" not in str(error)
+    assert PASSWORD not in caplog.text
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_dead_proxy_is_a_connect_failure(
+    way: str, https_server: UvicornServer, certificates: Certificates
+) -> None:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    error = refused_by_the_proxy(
+        way, https_server, f"http://user:{PASSWORD}@127.0.0.1:{port}", certificates.ca_file
+    )
+    if way == "raw":
+        assert isinstance(error, botocore.exceptions.ProxyConnectionError), repr(error)
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert not error.request_sent
+    assert PASSWORD not in str(error)
+    assert PASSWORD not in repr(error)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_the_proxy_password_is_in_no_debug_line(
+    way: str,
+    proxy: ProxyPy,
+    https_server: UvicornServer,
+    certificates: Certificates,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    """Every logger at DEBUG (botocore's, urllib3's, the library's) while a call is proxied."""
+    with caplog.at_level(logging.DEBUG):
+        read(way, https_server, certificates)
+    assert len(caplog.records) > 10
+    assert PASSWORD not in caplog.text
