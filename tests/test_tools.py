@@ -387,6 +387,61 @@ def test_otel_botocore_span_of_an_async_call_ends_in_error_before_the_request_is
     assert _duration(span) < SLOW
 
 
+def _get_made_by_library(way: str, service: LocalSpeakerSearchService, **get: str) -> None:
+    """A library-made client: botocore makes one request per call, the library retries."""
+    options: dict[str, Any] = {
+        "endpoint_url": service.endpoint_url,
+        "region_name": "us-east-1",
+        "retry": RetryPolicy(max_attempts=3, base_delay=0),
+    }
+    if way == "sync-made":
+        with SpeakerSearchClient(**options) as client:
+            client.get_speaker_search_task(**get)
+    else:
+        run_async(AsyncSpeakerSearchClient(**options), lambda c: c.get_speaker_search_task(**get))
+
+
+@pytest.mark.parametrize("way", [*WAYS, "sync-made", "async-made"])
+def test_otel_botocore_spans_of_a_retried_call(
+    way: str, otel_botocore: InMemorySpanExporter, service: LocalSpeakerSearchService
+) -> None:
+    """A retry inside botocore stays in one span; a retry by the library is another span."""
+    from opentelemetry.trace import StatusCode  # noqa: PLC0415
+
+    connector, task_id = seed_task(service)
+    service.fail_next("GetSpeakerSearchTask", "ServiceUnavailableException")
+    if way.endswith("-made"):
+        _get_made_by_library(
+            way, service, voice_connector_id=connector, speaker_search_task_id=task_id
+        )
+    else:
+        # A client passed in keeps botocore's own retries (the library's stack on them).
+        get_task(
+            way,
+            chime_client(service.endpoint_url),
+            voice_connector_id=connector,
+            task_id=task_id,
+            retry=RetryPolicy(max_attempts=3, base_delay=0),
+        )
+    assert [r.operation for r in service.requests].count("GetSpeakerSearchTask") == 2
+    spans = _spans(otel_botocore)
+    seen = [
+        (
+            span.status.status_code,
+            dict(span.attributes or {}).get("http.status_code"),
+            dict(span.attributes or {}).get("retry_attempts"),
+        )
+        for span in spans
+    ]
+    if way in {"raw", "sync"}:
+        assert seen == [(StatusCode.UNSET, 200, 1)]  # botocore retried, in one span
+    elif way == "sync-made":
+        assert seen == [(StatusCode.ERROR, 503, 0), (StatusCode.UNSET, 200, 0)]
+    else:  # the async client, either way: botocore only signs, the library retries
+        assert seen == [(StatusCode.ERROR, None, None)] * 2
+        assert {span.status.description for span in spans} == {"prepared, not sent"}
+
+
 def test_otel_urllib3_sees_raw_botocore_but_not_the_library(
     otel_urllib3: InMemorySpanExporter, service: LocalSpeakerSearchService
 ) -> None:
