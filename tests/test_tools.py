@@ -466,6 +466,21 @@ def test_otel_urllib3_sees_raw_botocore_but_not_the_library(
         assert "traceparent" not in request.headers, way
 
 
+@pytest.mark.parametrize("way", WAYS)
+def test_otel_botocore_and_urllib3_together_give_one_span_per_call(
+    way: str,
+    otel_botocore: InMemorySpanExporter,
+    otel_urllib3: InMemorySpanExporter,
+    service: LocalSpeakerSearchService,
+) -> None:
+    """The botocore instrumentation suppresses HTTP spans inside its own: raw botocore's
+    urllib3 span disappears too, so all three ways show the one botocore span."""
+    assert otel_botocore is otel_urllib3  # one exporter
+    connector, task_id = seed_task(service)
+    get_task(way, chime_client(service.endpoint_url), voice_connector_id=connector, task_id=task_id)
+    assert [span.name for span in _spans(otel_botocore)] == ["Chime SDK Voice.GetSpeakerSearchTask"]
+
+
 def inject_trace_context(request: Any, **_: Any) -> None:
     """The hook docs/tools.md documents: the current trace context into each request."""
     from opentelemetry.propagate import inject  # noqa: PLC0415
