@@ -1,7 +1,8 @@
 """The botocore boundary: everything between validated parameters and wire JSON.
 
-botocore serialises and signs each request; from there the library takes over. A
-``before-send`` hook hands the signed request to the library's own HTTP engine
+botocore serialises and signs each request; from there the library takes over. Where
+botocore would send it (its HTTP session, after every ``before-send`` handler passed), a
+shim hands the signed request to the library's own HTTP engine
 (``_http``), which enforces one absolute deadline per request and caps the body; the
 successful body is given back to botocore empty, so botocore does not parse it, and the
 library parses it once, itself. Error responses keep going through botocore's error
@@ -16,14 +17,14 @@ parser. Every failure leaves this module as one of the library's errors:
   :class:`~chime_speaker_search.errors.MalformedResponseError`.
 
 The async client shares all of this but the sending: :meth:`Transport.prepare` lets
-botocore serialise and sign a request without sending it (the hook hands the signed
+botocore serialise and sign a request without sending it (the shim hands the signed
 request back, see ``_aio_transport``), and :meth:`Transport.interpret` reads an answer
 the async engine got, with the same code as the synchronous path.
 
-The hooks act only inside the library's own calls (a context variable marks them), so
-the botocore client stays usable directly, and a client passed in by the user gets
-the same hooks on its own event system; a library-made client gets them on its own
-event system too, never on a shared session's.
+The shim acts only inside the library's own calls (a context variable marks them), so
+the botocore client stays usable directly (its other requests go to botocore's
+session), and a client passed in by the user gets the same shim; nothing is registered
+on a shared session.
 """
 
 from __future__ import annotations
@@ -147,11 +148,30 @@ def _body_bytes(request: Any) -> bytes | None:  # noqa: ANN401 (botocore's reque
     return None if body is None else bytes(body)
 
 
-def _send(request: Any, **_: object) -> object:  # noqa: ANN401 (botocore's request)
-    """Botocore ``before-send`` hook: send the signed request ourselves, by the deadline."""
-    exchange = _current.get()
-    if exchange is None:
-        return None  # not one of the library's calls: botocore sends it
+class _SenderShim:
+    """Stands in for a client's botocore HTTP session: the library's calls go out here.
+
+    botocore asks its ``before-send`` handlers first and uses its HTTP session only when
+    none answered; so moto's ``mock_aws``, a user's own handler or anything else that
+    answers requests still answers the library's calls, as with botocore alone. Other
+    requests (none of the library's calls is running) go to the session it wraps.
+    """
+
+    def __init__(self, wrapped: Any) -> None:  # noqa: ANN401 (botocore's URLLib3Session)
+        self.wrapped = wrapped
+
+    def send(self, request: Any) -> object:  # noqa: ANN401 (botocore's request)
+        exchange = _current.get()
+        if exchange is None:
+            return self.wrapped.send(request)
+        return _send(request, exchange)
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 (close(), its settings...)
+        return getattr(self.wrapped, name)
+
+
+def _send(request: Any, exchange: _Exchange) -> object:  # noqa: ANN401 (botocore's request)
+    """Send the signed request ourselves, by the deadline (or hand it back unsent)."""
     if exchange.sender is None:
         # botocore catches this around sending, consults its retry handler (which
         # retries nothing of this kind) and raises it again, to Transport.prepare.
@@ -272,12 +292,16 @@ def _page_text(body: bytes) -> str:
 
 
 def _register_hooks(client: ChimeSDKVoiceClient) -> None:
-    events: Any = client.meta.events
-    # botocore's AliasedEventEmitter resolves service-name aliases on every registration
-    # (~40 us, 2 % of making a client: benchmarks item 4); our event name has no alias,
-    # so register on the emitter underneath when it is there.
-    emitter = getattr(events, "_emitter", events)
-    emitter.register(f"before-send.{SERVICE_NAME}", _send, unique_id="chime_speaker_search.send")
+    """Put the library's sender where botocore's HTTP session is, once per client."""
+    endpoint: Any = client._endpoint  # type: ignore[attr-defined]  # noqa: SLF001
+    if not isinstance(endpoint.http_session, _SenderShim):
+        endpoint.http_session = _SenderShim(endpoint.http_session)
+
+
+def _http_session(client: ChimeSDKVoiceClient) -> Any:  # noqa: ANN401 (URLLib3Session)
+    """Return botocore's own HTTP session of ``client`` (under the library's shim)."""
+    http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    return http.wrapped if isinstance(http, _SenderShim) else http
 
 
 # --- clients -------------------------------------------------------------------------------
@@ -395,7 +419,7 @@ def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
     defensively); a proxy reached over TLS, or proxy TLS settings, are left to botocore.
     """
     config = client.meta.config
-    http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    http = _http_session(client)
     proxy_config = getattr(http, "_proxy_config", None)
     proxy = None
     if proxy_config is not None:
@@ -448,7 +472,7 @@ class Transport:
             _engine_sender(self._engine)
             if self._engine is not None
             else _botocore_sender(
-                client._endpoint.http_session,  # type: ignore[attr-defined]  # noqa: SLF001
+                _http_session(client),
                 float(client.meta.config.read_timeout or 60),  # type: ignore[attr-defined]
             )
         )
