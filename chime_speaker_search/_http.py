@@ -227,6 +227,15 @@ class ResponseParser:
             self._state = _DONE
             return False
         if "chunked" in headers.get("transfer-encoding", "").lower():
+            if "content-length" in headers:
+                # RFC 9112 6.3: a sender must not send both; a reader that trusts either
+                # may frame the next answer wrongly (response smuggling). Refused, and a
+                # protocol failure never goes back to the pool.
+                raise HttpFailure(
+                    "protocol",
+                    "the answer has both Transfer-Encoding: chunked and Content-Length",
+                    sent=True,
+                )
             self._state = _CHUNK_SIZE
             return True
         length = headers.get("content-length")
@@ -446,10 +455,13 @@ class ConnectionPool(Generic[_C]):
         self.generation = 0
         self._idle: dict[tuple[str, str, int], deque[_C]] = {}
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         weakref.finalize(self, _close_idle, self._idle)
 
     def checkout(self, key: tuple[str, str, int]) -> _C | None:
         """The most recently used idle connection to ``key`` that is still usable."""
+        if self._pid != os.getpid():
+            self._after_fork()
         while True:
             with self._lock:
                 idle = self._idle.get(key)
@@ -457,6 +469,19 @@ class ConnectionPool(Generic[_C]):
             if conn is None or not conn.is_stale():
                 return conn
             conn.close()
+
+    def _after_fork(self) -> None:
+        """In a child of ``fork()``: drop the connections inherited from the parent.
+
+        Their sockets are the parent's too: a request on one would interleave the two
+        processes' answers on one connection. Closing the child's copies leaves the
+        parent's connections open (TCP closes on the last copy); whatever the parent had
+        in use comes back from an older generation and is closed too.
+        """
+        self._lock = threading.Lock()  # another thread may have held it at fork()
+        self._pid = os.getpid()
+        self.generation += 1
+        _close_idle(self._idle)
 
     def checkin(self, conn: _C) -> None:
         """Keep ``conn`` for the next request to its destination, or close it."""

@@ -663,6 +663,14 @@ def service_error(
     message = str(error.get("Message") or "")
     if not message and response is not None and not _survivable(response.body):
         message = _page_text(response.body)
+    if isinstance(status, int) and 300 <= status < 400 and not error.get("Message"):  # noqa: PLR2004
+        # AWS endpoints do not redirect; botocore does not follow one, nor does the library.
+        where = headers.get("location", "")
+        message = (
+            f"the endpoint redirected (HTTP {status}{' to ' + where[:200] if where else ''}), "
+            "which the library, like botocore, does not follow: check the endpoint URL "
+            "and region"
+        )
     result = cls(
         message,
         code=code or f"HTTP{status}",

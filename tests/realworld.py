@@ -129,8 +129,10 @@ def get_task(
 class _AsgiWire:
     """The emulator's WireApp as an ASGI application; records each connection seen."""
 
-    def __init__(self, app: WireApp) -> None:
+    def __init__(self, app: WireApp, *, close: bool = False, chunked: bool = False) -> None:
         self.app = app
+        self.close = close
+        self.chunked = chunked
         self.clients: set[tuple[str, int]] = set()
         self.lock = threading.Lock()
 
@@ -157,9 +159,19 @@ class _AsgiWire:
         if response.delay:
             await asyncio.sleep(response.delay)
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
-        out.append((b"content-length", str(len(response.body)).encode()))
+        if self.close:
+            out.append((b"connection", b"close"))
+        if not self.chunked:
+            out.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
-        await send({"type": "http.response.body", "body": response.body})
+        if self.chunked:  # no Content-Length: uvicorn (h11) sends the body chunked
+            half = len(response.body) // 2
+            await send(
+                {"type": "http.response.body", "body": response.body[:half], "more_body": True}
+            )
+            await send({"type": "http.response.body", "body": response.body[half:]})
+        else:
+            await send({"type": "http.response.body", "body": response.body})
         if response.on_sent is not None:
             response.on_sent()
 
@@ -197,6 +209,8 @@ class UvicornServer:
         client_ca: Require a client certificate signed by this CA file (mutual TLS).
         keep_alive: Seconds uvicorn keeps an idle connection open (its
             ``timeout_keep_alive``).
+        connection_close: Answer every request with ``Connection: close``.
+        chunked: Send bodies with chunked transfer encoding (no ``Content-Length``).
         tls_context: Called with the server's ``ssl.SSLContext`` once uvicorn made it
             (protocol versions, an SNI callback...).
         **config: More ``uvicorn.Config`` arguments (``ssl_ciphers``...).
@@ -211,12 +225,14 @@ class UvicornServer:
         client_ca: str | None = None,
         keep_alive: int = 5,
         tls_context: Callable[[ssl.SSLContext], None] | None = None,
+        connection_close: bool = False,
+        chunked: bool = False,
         **config: Any,
     ) -> None:
         import ssl  # noqa: PLC0415
 
         self.service = service if service is not None else emulator_service()
-        self.asgi = _AsgiWire(self.service._app)
+        self.asgi = _AsgiWire(self.service._app, close=connection_close, chunked=chunked)
         self.host = host
         self.tls = tls
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

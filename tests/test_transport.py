@@ -25,6 +25,7 @@ from botocore.stub import Stubber
 import chime_speaker_search as css
 from chime_speaker_search import (
     InvalidParameterError,
+    MalformedResponseError,
     RetryPolicy,
     ServiceError,
     SpeakerSearchClient,
@@ -41,6 +42,7 @@ from chime_speaker_search._transport import (
 from tests.rawnet import (
     Peer,
     RawServer,
+    answer,
     basic,
     free_port,
     keep_alive,
@@ -52,7 +54,7 @@ from tests.scripted import TASK, Reply, ScriptedServer
 from tests.versions import needs_per_request_read_timeout, urllib3_1_https_proxy_warning
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
@@ -764,3 +766,66 @@ def test_a_3xx_answer_is_a_service_error_whatever_its_body(
         client.get_speaker_search_task(**GET)
     assert caught.value.http_status == status
     assert not caught.value.retryable
+
+
+# --- framing the project's raw servers send and uvicorn cannot ---------------------------------
+
+
+def answering(wire: bytes, connections: list[int] | None = None) -> Callable[[Peer], None]:
+    """A handler answering every request on its connection with these exact bytes.
+
+    ``connections`` gets the connection (0, 1...) of each request.
+    """
+
+    def handle(peer: Peer) -> None:
+        while peer.read_request() is not None:
+            if connections is not None:
+                connections.append(peer.index)
+            peer.send(wire)
+        peer.client_closed()
+
+    return handle
+
+
+def test_a_redirect_is_not_followed_and_the_error_says_so(no_proxy_environment: None) -> None:
+    moved = answer(301, b"", headers=(("Location", "https://elsewhere.example/"),))
+    connections: list[int] = []
+    with RawServer(answering(moved, connections)) as server:
+        with (
+            client_of(server.url, retry=RetryPolicy.disabled()) as client,
+            pytest.raises(ServiceError) as caught,
+        ):
+            client.get_speaker_search_task(**GET)
+        assert caught.value.http_status == 301
+        assert "does not follow" in str(caught.value)
+        assert "https://elsewhere.example/" in str(caught.value)
+        raw = raw_client(server.url, config=Config(retries={"max_attempts": 1}))
+        with pytest.raises(raw.exceptions.ClientError) as raw_caught:
+            raw.get_speaker_search_task(
+                VoiceConnectorId=VC, SpeakerSearchTaskId=TASK["SpeakerSearchTaskId"]
+            )
+        assert raw_caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 301
+    assert len(connections) == 2  # one each: neither went to the Location
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        (("Transfer-Encoding", "chunked"),),  # and the Content-Length answer() adds
+        (("Content-Length", str(len(TASK_BODY))),),  # a second one
+    ],
+    ids=["content-length-and-chunked", "two-content-lengths"],
+)
+def test_ambiguous_framing_is_refused_and_the_connection_never_pooled(
+    headers: tuple[tuple[str, str], ...], no_proxy_environment: None
+) -> None:
+    ambiguous = answer(body=TASK_BODY, headers=headers)
+    connections: list[int] = []
+    with (
+        RawServer(answering(ambiguous, connections)) as server,
+        client_of(server.url, retry=RetryPolicy.disabled()) as client,
+    ):
+        for _ in range(2):
+            with pytest.raises(MalformedResponseError):
+                client.get_speaker_search_task(**GET)
+    assert connections == [0, 1]  # the first connection was dropped, not pooled
