@@ -643,21 +643,23 @@ def concurrent_waits(sizes: Sizes) -> tuple[list[Row], str]:
     ours, theirs = results["async"], results["sync"]
     what = f"{sizes.waits:,} concurrent waits"
     rows = [
+        # The target is the memory the waits cost: what they add above the idle client
+        # (interpreter, botocore and the model, the same in both processes). The
+        # process's peak is shown for information (issue 18).
         _ratio_row(
             "7",
-            f"{what}: peak RSS (async / sync client)",
-            ours["peak_rss"],
-            theirs["peak_rss"],
+            f"{what}: RSS they add to the idle client's (async / sync client)",
+            max(1, ours["peak_rss"] - ours["idle_rss"]),
+            max(1, theirs["peak_rss"] - theirs["idle_rss"]),
             fmt=lambda v: f"{v / 2**20:,.1f} MB",
             target="<= 0.5",
         ),
         Row(
             item="7",
-            measure=f"{what}: RSS they add to the idle client's (async / sync client)",
-            typed=f"{(ours['peak_rss'] - ours['idle_rss']) / 2**20:,.1f} MB",
-            raw=f"{(theirs['peak_rss'] - theirs['idle_rss']) / 2**20:,.1f} MB",
-            ratio=(ours["peak_rss"] - ours["idle_rss"])
-            / max(1, theirs["peak_rss"] - theirs["idle_rss"]),
+            measure=f"{what}: peak RSS of the process (async / sync client)",
+            typed=f"{ours['peak_rss'] / 2**20:,.1f} MB",
+            raw=f"{theirs['peak_rss'] / 2**20:,.1f} MB",
+            ratio=ours["peak_rss"] / theirs["peak_rss"],
             target="information",
             met=True,
         ),

@@ -26,6 +26,7 @@ thread finishes the request in the background, bounded by botocore's socket time
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +39,28 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 __all__ = ["AsyncTransport"]
+
+
+def _instrumented(client: Any) -> bool:  # noqa: ANN401 (botocore's client)
+    """Whether OpenTelemetry's botocore instrumentation wraps botocore's API call.
+
+    Its span covers ``_make_api_call``; on the event loop that call only signs the
+    request (it is sent afterwards), so the span would end, in error, before sending.
+    Such calls run whole in a worker thread instead, in the caller's context (the
+    current span is the parent): the span covers the request, at the cost of a thread
+    per call in flight, and a cancelled call's request runs on to its deadline there.
+    X-Ray's patch is left alone: its recorder keeps the segment per thread (or per
+    task), which a worker thread would not find.
+    """
+    method = type(client)._make_api_call  # noqa: SLF001
+    for _ in range(8):  # wrappers on wrappers (wrapt's FunctionWrapper: __wrapped__)
+        wrapper = getattr(method, "_self_wrapper", None)
+        if wrapper is None:
+            return False
+        if str(getattr(wrapper, "__module__", "")).startswith("opentelemetry."):
+            return True
+        method = method.__wrapped__
+    return False
 
 
 class AsyncTransport:
@@ -63,7 +86,7 @@ class AsyncTransport:
     ) -> Mapping[str, Any]:
         """As :meth:`Transport.send <chime_speaker_search._transport.Transport.send>`, awaited."""
         engine = self._engine
-        if engine is None:
+        if engine is None or _instrumented(self._transport.client):
             return await self._in_thread(operation_name, params, time_left, fresh_connection)
         deadline = engine.deadline(time_left)
         try:
@@ -102,7 +125,9 @@ class AsyncTransport:
             time_left=time_left,
             fresh_connection=fresh_connection,
         )
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        # In the caller's context: a tracer's current span is the parent of the call's.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, context.run, call)
 
     def close(self) -> None:
         """Close the connections (and the thread pool, if one was needed)."""

@@ -39,8 +39,8 @@ def test_smoke_run_reports_every_measure_with_a_usable_ratio() -> None:
     assert "max_pool_connections=32" in text
     waits = [row for row in report.rows if row.item == "7"]
     assert [row.measure.split(": ")[1].split(" (")[0] for row in waits] == [
-        "peak RSS",
         "RSS they add to the idle client's",
+        "peak RSS of the process",
         "wall time",
         "peak threads",
     ]

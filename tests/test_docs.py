@@ -238,6 +238,8 @@ def test_every_page_is_in_a_toctree() -> None:
     assert pages <= linked, sorted(str(p) for p in pages - linked)
 
 
+# ~30 s on an idle 2-core machine; several times that on a loaded one.
+@pytest.mark.timeout(300)
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
     """`make docs` in the test run: Sphinx with warnings as errors."""
     result = subprocess.run(  # noqa: S603 (our own build)

@@ -46,6 +46,7 @@ from tests.rawnet import (
     self_signed,
     tls_server_context,
 )
+from tests.timing import Starvation
 
 # Tests with verify=False: its one warning per client is tested in tests/test_real_tls.py.
 pytestmark = pytest.mark.filterwarnings(
@@ -386,12 +387,25 @@ def get(engine: HttpEngine, url: str, time_left: float | None = 5.0) -> _http.Ht
     return engine.request("GET", url, {}, None, time_left=time_left)
 
 
+_STARVED = [0.0]  # how long the last ``failing`` call's process waited for a core
+
+
 def failing(run: Callable[[], object]) -> tuple[HttpFailure, float]:
-    """The failure ``run`` raised, and how long it took (real clock)."""
+    """The failure ``run`` raised, and how long it took (real clock).
+
+    Also measures how starved of CPU this process was meanwhile (see :func:`margin`).
+    """
     began = time.monotonic()
-    with pytest.raises(HttpFailure) as caught:
+    with Starvation() as starved, pytest.raises(HttpFailure) as caught:
         run()
-    return caught.value, time.monotonic() - began
+    took = time.monotonic() - began
+    _STARVED[0] = starved.worst
+    return caught.value, took
+
+
+def margin() -> float:
+    """The engine's promise (:data:`MARGIN`) plus the CPU starvation of the last call."""
+    return MARGIN + _STARVED[0]
 
 
 def test_one_connection_serves_several_requests(engines: Callable[..., HttpEngine]) -> None:
@@ -767,7 +781,7 @@ def test_a_trickling_proxy_is_bounded_by_the_deadline(
         engine = engines(proxies={"https": tunnel.url})
         error, took = failing(lambda: get(engine, "https://127.0.0.1:1/", DEADLINE))
     assert (error.kind, error.sent) == ("connect", False)
-    assert DEADLINE <= took < DEADLINE + MARGIN
+    assert DEADLINE <= took < DEADLINE + margin()
 
 
 def test_tls_without_verification(
@@ -924,7 +938,7 @@ def test_whatever_the_server_does_the_answer_ends_by_the_deadline(
     with RawServer(handler) as server:
         error, took = failing(lambda: get(engines(), server.url, DEADLINE))
     assert (error.kind, error.sent) == ("timeout", True)
-    assert DEADLINE <= took < DEADLINE + MARGIN
+    assert DEADLINE <= took < DEADLINE + margin()
 
 
 def test_the_read_timeout_bounds_an_answer_within_a_longer_deadline(
@@ -933,7 +947,7 @@ def test_the_read_timeout_bounds_an_answer_within_a_longer_deadline(
     with RawServer(silent) as server:
         error, took = failing(lambda: get(engines(read_timeout=0.3), server.url, 30.0))
     assert (error.kind, error.sent) == ("timeout", True)
-    assert 0.3 <= took < 0.3 + MARGIN
+    assert 0.3 <= took < 0.3 + margin()
 
 
 def test_a_stalled_tls_handshake_ends_by_the_deadline(engines: Callable[..., HttpEngine]) -> None:
@@ -942,7 +956,7 @@ def test_a_stalled_tls_handshake_ends_by_the_deadline(engines: Callable[..., Htt
             lambda: get(engines(verify=False), f"https://{server.authority}/", DEADLINE)
         )
     assert error.sent is False
-    assert took < DEADLINE + MARGIN
+    assert took < DEADLINE + margin()
 
 
 def test_a_trickled_tls_handshake_ends_by_the_deadline(engines: Callable[..., HttpEngine]) -> None:
@@ -956,7 +970,7 @@ def test_a_trickled_tls_handshake_ends_by_the_deadline(engines: Callable[..., Ht
             lambda: get(engines(verify=False), f"https://{server.authority}/", DEADLINE)
         )
     assert error.sent is False
-    assert took < DEADLINE + MARGIN
+    assert took < DEADLINE + margin()
 
 
 @pytest.fixture
@@ -995,7 +1009,7 @@ def test_several_silent_addresses_share_one_deadline(
     engine = engines(connect_timeout=10.0)
     error, took = failing(lambda: get(engine, "http://three.test/", 0.5))
     assert (error.kind, error.sent) == ("timeout", False)
-    assert 0.5 <= took < 0.5 + MARGIN
+    assert 0.5 <= took < 0.5 + margin()
 
 
 def test_each_address_gets_the_connect_timeout_then_the_next_is_tried(
@@ -1022,7 +1036,7 @@ def test_a_single_silent_address_is_a_connect_timeout(
     error, took = failing(lambda: get(engines(connect_timeout=0.2), "http://one.test/", 5.0))
     assert (error.kind, error.sent) == ("connect", False)
     assert "timed out" in str(error)
-    assert took < 0.2 + MARGIN
+    assert took < 0.2 + margin()
 
 
 @pytest.mark.parametrize(
@@ -1053,7 +1067,7 @@ def test_a_hanging_name_lookup_ends_by_the_deadline_or_connect_timeout(
     finally:
         released.set()
     assert (error.kind, error.sent) == (kind, False)
-    assert took < DEADLINE + MARGIN
+    assert took < DEADLINE + margin()
 
 
 def test_a_single_silent_address_is_a_timeout_when_the_deadline_comes_first(
@@ -1064,7 +1078,7 @@ def test_a_single_silent_address_is_a_timeout_when_the_deadline_comes_first(
     resolving(monkeypatch, "one.test", [blackhole])
     error, took = failing(lambda: get(engines(connect_timeout=10.0), "http://one.test/", DEADLINE))
     assert (error.kind, error.sent) == ("timeout", False)
-    assert DEADLINE <= took < DEADLINE + MARGIN
+    assert DEADLINE <= took < DEADLINE + margin()
 
 
 def test_a_resolver_bug_is_not_disguised_as_a_network_failure(
@@ -1220,8 +1234,11 @@ def test_a_server_that_does_not_read_the_request_is_bounded_by_the_deadline(
         error, took = failing(
             lambda: engine.request("PUT", server.url, {}, b"x" * 32_000_000, time_left=DEADLINE)
         )
-    assert (error.kind, error.sent) == ("timeout", True)
-    assert DEADLINE <= took < DEADLINE + MARGIN
+    # Starved of CPU, the deadline can pass before the first byte is written: sent=False
+    # is then the honest answer; otherwise the send was cut off with bytes on the wire.
+    assert error.kind == "timeout"
+    assert error.sent or _STARVED[0] > 0.01
+    assert DEADLINE <= took < DEADLINE + margin()
 
 
 def test_a_body_of_the_largest_allowed_size_is_read(engines: Callable[..., HttpEngine]) -> None:

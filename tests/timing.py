@@ -1,0 +1,52 @@
+"""How late this process gets the CPU: for deadline checks that must hold on a loaded machine.
+
+The library promises to give up by its deadline plus 0.25 s. On a machine with other
+work running (load 5-9 on 2 cores), the test process itself can wait that long for a
+core, and a wall-clock bound then measures the machine, not the library. A
+:class:`Starvation` samples, in a thread of its own, how much later than asked a 5 ms
+sleep wakes up while the call runs; the worst delay is time nobody in this process
+could use, so deadline checks allow it on top of the library's margin.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+__all__ = ["Starvation"]
+
+_TICK = 0.005
+
+
+class Starvation:
+    """A context manager; :attr:`worst` is the longest wake-up delay seen (seconds)."""
+
+    def __init__(self) -> None:
+        self.worst = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            began = time.monotonic()
+            time.sleep(_TICK)
+            self.worst = max(self.worst, time.monotonic() - began - _TICK)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
