@@ -246,10 +246,7 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
         except (EndpointConnectionError, ConnectTimeoutError) as exc:
             raise HttpFailure("connect", str(exc), sent=False) from exc
         except ProxyConnectionError as exc:
-            # urllib3 says "proxy error" also when the proxy took the request and then
-            # failed; only a connection that never opened proves nothing was sent.
-            sent = not _never_connected(exc)
-            raise HttpFailure("lost" if sent else "connect", str(exc), sent=sent) from exc
+            raise _proxy_failure(exc) from exc
         except ReadTimeoutError as exc:
             raise HttpFailure("timeout", str(exc), sent=True) from exc
         except (HTTPClientError, BotocoreConnectionError) as exc:  # closed, or anything else
@@ -258,6 +255,43 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
         return HttpResponse(response.status_code, headers, response.content)
 
     return send
+
+
+def _proxy_failure(exc: Exception) -> HttpFailure:
+    """The failure for botocore's ``ProxyConnectionError``."""
+    refused = _proxy_certificate_refused(exc)
+    if refused is not None:
+        return HttpFailure("tls", f"the proxy's certificate was refused: {refused}", sent=False)
+    # urllib3 says "proxy error" also when the proxy took the request and then failed;
+    # only a connection that never opened proves nothing was sent.
+    sent = not _never_connected(exc)
+    return HttpFailure("lost" if sent else "connect", str(exc), sent=sent)
+
+
+def _proxy_certificate_refused(exc: Exception) -> str | None:
+    """The certificate error under botocore's proxy error, if that is what it was.
+
+    botocore says only "Failed to connect to proxy URL"; urllib3's error under it keeps
+    the TLS failure (an https:// proxy whose certificate does not verify), which no
+    retry can mend and which sent nothing.
+    """
+    import ssl  # noqa: PLC0415
+
+    seen: set[int] = set()
+    error: BaseException | None = getattr(exc, "kwargs", {}).get("error")
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return str(error)
+        nested = [a for a in error.args if isinstance(a, BaseException)]
+        error = (
+            getattr(error, "original_error", None)
+            or getattr(error, "reason", None)
+            or (nested[0] if nested else None)
+            or error.__cause__
+            or error.__context__
+        )
+    return None
 
 
 def _never_connected(exc: Exception) -> bool:

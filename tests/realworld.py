@@ -317,11 +317,15 @@ class ProxyPy:
     Args:
         directory: Where the port file and the log go.
         auth: ``"user:password"`` the proxy demands (``None``: none).
+        tls: The proxy's own certificates: clients reach it over TLS (``https://``).
     """
 
-    def __init__(self, directory: Path, auth: str | None = None) -> None:
+    def __init__(
+        self, directory: Path, auth: str | None = None, tls: Certificates | None = None
+    ) -> None:
         self.directory = directory
         self.auth = auth
+        self.tls = tls
         self.log_file = directory / "proxy.log"
         self._port_file = directory / "proxy.port"
         self._process: subprocess.Popen[bytes] | None = None
@@ -331,7 +335,8 @@ class ProxyPy:
     def url(self) -> str:
         """``http://user:password@127.0.0.1:<port>`` (the credentials if any)."""
         credentials = f"{self.auth}@" if self.auth else ""
-        return f"http://{credentials}127.0.0.1:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{credentials}127.0.0.1:{self.port}"
 
     def access_log(self) -> list[str]:
         """The access-log lines so far: ``... - CONNECT host:port - ...`` or ``GET host:port/path``."""
@@ -360,6 +365,8 @@ class ProxyPy:
         argv += ["--num-acceptors", "1", "--log-level", "INFO", "--log-file", str(self.log_file)]
         if self.auth:
             argv += ["--basic-auth", self.auth]
+        if self.tls is not None:  # the proxy itself speaks TLS: an https:// proxy URL
+            argv += ["--cert-file", self.tls.server_cert, "--key-file", self.tls.server_key]
         self._process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline and self._process.poll() is None:

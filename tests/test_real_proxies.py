@@ -253,3 +253,63 @@ def test_the_proxy_password_is_in_no_debug_line(
         read(way, https_server, certificates)
     assert len(caplog.records) > 10
     assert PASSWORD not in caplog.text
+
+
+@pytest.fixture(scope="module")
+def tls_proxy(
+    tmp_path_factory: pytest.TempPathFactory, certificates: Certificates
+) -> Iterator[ProxyPy]:
+    """proxy.py reached over TLS (an https:// proxy URL), with the same trustme CA."""
+    with ProxyPy(tmp_path_factory.mktemp("tls-proxy"), tls=certificates) as running:
+        yield running
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("endpoint", ["https", "http"])
+def test_an_https_proxy_with_proxies_config_ca_bundle(
+    way: str,
+    endpoint: str,
+    tls_proxy: ProxyPy,
+    https_server: UvicornServer,
+    http_server: UvicornServer,
+    certificates: Certificates,
+) -> None:
+    """``proxies_config={"proxy_ca_bundle": ...}``: the library hands these to botocore's
+    own sender, so all three ways are botocore's urllib3 here."""
+    server = https_server if endpoint == "https" else http_server
+    before = len(tls_proxy.access_log())
+    read(
+        way,
+        server,
+        certificates,
+        config=Config(
+            proxies={endpoint: tls_proxy.url},
+            proxies_config={"proxy_ca_bundle": certificates.ca_file},
+        ),
+    )
+    assert any(f"127.0.0.1:{server.port}" in line for line in proxied(tls_proxy, before))
+
+
+@pytest.fixture(scope="module")
+def stranger_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProxyPy]:
+    """An https:// proxy whose certificate comes from a CA nobody here trusts."""
+    directory = tmp_path_factory.mktemp("stranger-proxy")
+    with ProxyPy(directory, tls=Certificates(directory)) as running:
+        yield running
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_https_proxy_whose_certificate_is_not_trusted_is_refused(
+    way: str, stranger_proxy: ProxyPy, https_server: UvicornServer, certificates: Certificates
+) -> None:
+    """The endpoint's CA (``verify``) is trusted; the proxy's is not: refused."""
+    error = refused_by_the_proxy(way, https_server, stranger_proxy.url, certificates.ca_file)
+    if way == "raw":  # botocore's message hides the cause; urllib3's error under it says
+        assert isinstance(error, botocore.exceptions.ProxyConnectionError), repr(error)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(error.kwargs["error"])
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert "the proxy's certificate was refused" in str(error)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(error)
+        assert error.attempts == 1  # not retried: no retry mends a certificate
+        assert not error.request_sent
