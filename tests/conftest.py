@@ -14,6 +14,7 @@ from tests.aio import BlockingClient
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from tests.realworld import Certificates, UvicornServer
     from tests.scripted import ScriptedServer
 
 # Property tests assert outcomes, not speed: on 4 workers sharing 2 cores an example
@@ -141,3 +142,23 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     from tests.rawnet import self_signed  # noqa: PLC0415
 
     return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+# --- real servers (tests/realworld.py): one CA and one HTTPS uvicorn per module --------------
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A trustme CA and a server certificate for localhost, 127.0.0.1 and ::1."""
+    from tests.realworld import Certificates  # noqa: PLC0415 (trustme, for these tests only)
+
+    return Certificates(tmp_path_factory.mktemp("trustme"))
+
+
+@pytest.fixture(scope="module")
+def https_server(certificates: Certificates) -> Iterator[UvicornServer]:
+    """uvicorn serving a fresh emulator over TLS with ``certificates``."""
+    from tests.realworld import UvicornServer  # noqa: PLC0415 (uvicorn, for these tests only)
+
+    with UvicornServer(tls=certificates) as server:
+        yield server

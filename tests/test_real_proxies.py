@@ -35,17 +35,6 @@ def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return Certificates(tmp_path_factory.mktemp("trustme"))
-
-
-@pytest.fixture(scope="module")
-def https_server(certificates: Certificates) -> Iterator[UvicornServer]:
-    with UvicornServer(tls=certificates) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def http_server() -> Iterator[UvicornServer]:
     with UvicornServer() as server:
         yield server

@@ -13,19 +13,7 @@ import pytest
 from tests.realworld import WAYS, Certificates, UvicornServer, get_task, seed_task
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return Certificates(tmp_path_factory.mktemp("trustme"))
-
-
-@pytest.fixture(scope="module")
-def https_server(certificates: Certificates) -> Iterator[UvicornServer]:
-    with UvicornServer(tls=certificates) as server:
-        yield server
 
 
 @pytest.mark.parametrize("way", WAYS)

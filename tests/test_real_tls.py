@@ -27,22 +27,10 @@ from chime_speaker_search.errors import TransportError
 from tests.realworld import WAYS, Certificates, UvicornServer, get_task, seed_task
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 # Three attempts allowed: a refusal that is retried shows as attempts > 1.
 THREE = RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
-    return Certificates(tmp_path_factory.mktemp("trustme"))
-
-
-@pytest.fixture(scope="module")
-def https_server(certificates: Certificates) -> Iterator[UvicornServer]:
-    with UvicornServer(tls=certificates) as server:
-        yield server
 
 
 def botocore_client(endpoint_url: str, **kwargs: Any) -> Any:
