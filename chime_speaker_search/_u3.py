@@ -420,7 +420,10 @@ class UrllibSender:
             raise HttpFailure("protocol", f"the server answered with status {status}", sent=True)
         headers = {name.lower(): response.headers[name] for name in response.headers}
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        if length is not None and not (length.isascii() and length.isdigit()):
+            # http.client would read such a body until the connection closes.
+            raise HttpFailure("protocol", f"invalid Content-Length {length[:40]!r}", sent=True)
+        if length is not None and int(length) > self.max_body:
             raise HttpFailure(
                 "too_large",
                 f"the response announced a {length}-byte body, over the "
@@ -473,12 +476,16 @@ def _timed_out(watch: _Watch) -> HttpFailure:
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc``, what it wraps (in its arguments) and what caused it, transitively."""
     found: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in found:
+    todo = [exc]
+    while todo:
+        current = todo.pop(0)
+        if any(current is seen for seen in found):
+            continue
         found.append(current)
-        found.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        current = current.__cause__ or current.__context__
+        todo.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
     return found
 
 
@@ -509,15 +516,31 @@ def _unsent(exc: BaseException, *, late: bool) -> HttpFailure:
     return HttpFailure("connect", f"could not connect: {exc}", sent=False)
 
 
-def _answer_failure(exc: BaseException, causes: list[BaseException]) -> HttpFailure:  # noqa: PLR0911
-    """A failure once the request was written: short, not HTTP, or lost."""
+def _framing_failure(causes: list[BaseException]) -> HttpFailure | None:
+    """A body cut short, or a chunk size that is not one."""
+    cut = HttpFailure("short", "the connection closed inside a chunked body", sent=True)
+    for cause in causes:
+        if type(cause) is ValueError:  # http.client's int() of a chunk-size line
+            if str(cause).endswith("b''"):  # no line: the connection closed
+                return HttpFailure(
+                    "short", "the connection closed inside a chunked body", sent=True
+                )
+            return HttpFailure("protocol", f"invalid chunk size: {cause}", sent=True)
     for cause in causes:
         if isinstance(cause, InvalidChunkLength):
             if cause.length:
                 return HttpFailure("protocol", f"invalid chunk size: {cause}", sent=True)
-            return HttpFailure("short", "the connection closed inside a chunked body", sent=True)
+            return cut
         if isinstance(cause, IncompleteRead | http.client.IncompleteRead):
             return HttpFailure("short", f"the body ended early: {cause}", sent=True)
+    return None
+
+
+def _answer_failure(exc: BaseException, causes: list[BaseException]) -> HttpFailure:
+    """A failure once the request was written: short, not HTTP, or lost."""
+    framing = _framing_failure(causes)
+    if framing is not None:
+        return framing
     for cause in causes:
         if isinstance(cause, http.client.RemoteDisconnected):
             what = "closed before a complete status line and headers"
