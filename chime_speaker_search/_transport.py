@@ -219,7 +219,7 @@ def _engine_sender(engine: HttpEngine) -> _Sender:
 
 
 def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa: ANN401
-    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
+    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_sender_settings``).
 
     Deadlines then bound less: the read timeout of each request is capped by the time
     left (botocore's per-request read timeout, botocore >= 1.43.72; older releases ignore
@@ -415,12 +415,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return host == "localhost" or host.endswith(".localhost")
-
-
-def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
-    """An engine with the client's TLS, proxy and timeout settings (None: botocore's own)."""
-    settings = _sender_settings(client)
-    return None if settings is None else HttpEngine(**settings)
 
 
 def _sender_settings(client: ChimeSDKVoiceClient) -> dict[str, Any] | None:

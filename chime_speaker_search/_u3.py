@@ -7,7 +7,7 @@ default stays the owned engine. ``docs/design.md`` compares the two.
 
 What it adds to urllib3:
 
-* its own ``PoolManager`` (or ``ProxyManager``), from the settings ``_engine_for`` reads;
+* its own ``PoolManager`` (or ``ProxyManager``), from the settings ``_sender_settings`` reads;
 * per request, a read timeout of min(configured, time left), and one shared watchdog
   thread that shuts a request's socket down at its absolute deadline (and at
   ``read_timeout`` after the request was written), so a trickled head or body ends on time;
