@@ -35,6 +35,7 @@ import ipaddress
 import json
 import logging
 import math
+import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     import botocore.session
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
 
+    from ._u3 import UrllibSender
+
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "Request",
@@ -80,6 +83,8 @@ SERVICE_NAME: Final = "chime-sdk-voice"
 # sooner when no deadline says otherwise.
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 _GATEWAY_STATUSES: Final = frozenset({500, 502, 503, 504})
+# "urllib3" sends with the urllib3 sender (_u3) instead of the owned engine (_http).
+SENDER_VARIABLE: Final = "CHIME_SPEAKER_SEARCH_SENDER"
 
 
 class _Exchange:
@@ -214,7 +219,7 @@ def _engine_sender(engine: HttpEngine) -> _Sender:
 
 
 def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa: ANN401
-    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
+    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_sender_settings``).
 
     Deadlines then bound less: the read timeout of each request is capped by the time
     left (botocore's per-request read timeout, botocore >= 1.43.72; older releases ignore
@@ -446,8 +451,8 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost" or host.endswith(".localhost")
 
 
-def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
-    """An engine with the client's TLS, proxy and timeout settings (None: botocore's own).
+def _sender_settings(client: ChimeSDKVoiceClient) -> dict[str, Any] | None:
+    """The client's TLS, proxy and timeout settings for a sender (None: botocore's own).
 
     The settings are read from botocore's HTTP session (private attributes, read
     defensively); a proxy reached over TLS, or proxy TLS settings, are left to botocore.
@@ -463,14 +468,14 @@ def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
     cert = getattr(http, "_cert_file", None)
     key = getattr(http, "_key_file", None)
     scheme = urlsplit(client.meta.endpoint_url).scheme
-    return HttpEngine(
-        connect_timeout=float(config.connect_timeout or DEFAULT_CONNECT_TIMEOUT),  # type: ignore[attr-defined]
-        read_timeout=float(config.read_timeout or 60),  # type: ignore[attr-defined]
-        max_pool=int(config.max_pool_connections or 10),  # type: ignore[attr-defined]
-        verify=getattr(http, "_verify", True),
-        proxies={scheme: proxy} if proxy else None,
-        client_cert=(cert, key) if cert and key else cert,
-    )
+    return {
+        "connect_timeout": float(config.connect_timeout or DEFAULT_CONNECT_TIMEOUT),  # type: ignore[attr-defined]
+        "read_timeout": float(config.read_timeout or 60),  # type: ignore[attr-defined]
+        "max_pool": int(config.max_pool_connections or 10),  # type: ignore[attr-defined]
+        "verify": getattr(http, "_verify", True),
+        "proxies": {scheme: proxy} if proxy else None,
+        "client_cert": (cert, key) if cert and key else cert,
+    }
 
 
 # --- the boundary ----------------------------------------------------------------------------
@@ -501,15 +506,24 @@ class Transport:
                 client.meta.endpoint_url, parameter="client.meta.endpoint_url", warn=False
             )
             _register_hooks(client)  # a client made by the caller has none of ours
-        self._engine = _engine_for(client)
-        self._sender = (
-            _engine_sender(self._engine)
-            if self._engine is not None
-            else _botocore_sender(
+        settings = _sender_settings(client)
+        # The engine's settings also serve the async client (see _aio_transport).
+        self._engine = None if settings is None else HttpEngine(**settings)
+        self._u3: UrllibSender | None = None
+        self._sender: _Sender
+        if self._engine is None:
+            self._sender = _botocore_sender(
                 _http_session(client),
                 float(client.meta.config.read_timeout or 60),  # type: ignore[attr-defined]
             )
-        )
+        elif os.environ.get(SENDER_VARIABLE, "").strip().lower() == "urllib3":
+            # The urllib3 design of issue 18 (docs/design.md), for comparing the two.
+            from ._u3 import UrllibSender  # noqa: PLC0415
+
+            self._u3 = UrllibSender(**cast("dict[str, Any]", settings))
+            self._sender = self._u3
+        else:
+            self._sender = _engine_sender(self._engine)
         self._now = now
         self._methods: dict[str, Any] = {}
 
@@ -661,6 +675,8 @@ class Transport:
         """Close idle connections, and the botocore client if the library made it."""
         if self._engine is not None:
             self._engine.close()
+        if self._u3 is not None:
+            self._u3.close()
         if self._owns_client:
             self.client.close()
 
