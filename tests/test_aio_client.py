@@ -49,6 +49,7 @@ from chime_speaker_search._aio_http import _Link
 from chime_speaker_search.testing import LocalSpeakerSearchService, ManualClock
 from tests.hostile import TASK, Blackholes
 from tests.rawnet import Peer, RawServer, answer, keep_alive, proxy
+from tests.timing import Starvation
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
@@ -60,6 +61,22 @@ TASK_BODY = (
     + b'", "SpeakerSearchTaskStatus": "IN_PROGRESS"}}'
 )
 PROMPT = 0.1  # SPEC.md "Async client": cancellation takes effect within 0.1 s
+_STARVED: list[Starvation] = []
+
+
+@pytest.fixture(autouse=True)
+def _starvation() -> Iterator[None]:
+    """Measure, for the whole test, how long this process waited for a core."""
+    with Starvation() as starved:
+        _STARVED[:] = [starved]
+        yield
+
+
+def prompt() -> float:
+    """:data:`PROMPT`, plus the time this process has been starved of CPU in this test."""
+    return PROMPT + (_STARVED[0].total if _STARVED else 0.0)
+
+
 CAN_COUNT_SOCKETS = Path("/proc/self/fd").is_dir() and Path("/proc/net/tcp").is_file()
 
 
@@ -155,7 +172,7 @@ def test_cancelling_a_call_waiting_for_its_answer_closes_its_connection(
             took = await cancel_after(
                 client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1
             )
-            assert took < PROMPT
+            assert took < prompt()
             return await client.get_speaker_search_task(**GET)
 
         task = asyncio.run(main())
@@ -189,7 +206,7 @@ def test_every_way_of_cancelling_takes_effect_at_once(no_leaks: None, how: str) 
                         await call
             return time.monotonic() - began - 0.3
 
-        assert asyncio.run(main()) < PROMPT
+        assert asyncio.run(main()) < prompt()
         assert server.wait_for(lambda s: s.closed_by_client == 1)
         asyncio.run(client.close())
 
@@ -204,7 +221,7 @@ def test_cancelling_a_call_queued_for_a_connection(no_leaks: None) -> None:
             took = await cancel_after(
                 client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1
             )
-            assert took < PROMPT
+            assert took < prompt()
             assert len(server.requests) == 1  # the queued call sent nothing
             busy.cancel()
             with pytest.raises(asyncio.CancelledError):
@@ -224,7 +241,7 @@ def test_cancelling_a_call_while_it_connects(no_leaks: None) -> None:
         took = asyncio.run(
             cancel_after(client.get_speaker_search_task(**GET), lambda: True, settle=0.2)
         )
-        assert took < PROMPT
+        assert took < prompt()
         assert time.monotonic() - started < 1  # not the 10 s connect timeout
         if CAN_COUNT_SOCKETS:
             assert connections_to(port) == before  # the half-open socket was closed
@@ -245,7 +262,7 @@ def test_cancelling_a_call_in_its_tls_handshake(no_leaks: None) -> None:
         took = asyncio.run(
             cancel_after(client.get_speaker_search_task(**GET), lambda: server.connections == 1)
         )
-        assert took < PROMPT
+        assert took < prompt()
         if CAN_COUNT_SOCKETS:
             assert connections_to(server.port) == 0
         asyncio.run(client.close())
@@ -280,7 +297,7 @@ def test_cancelling_a_call_while_its_host_name_is_looked_up(
         return took
 
     try:
-        assert asyncio.run(main()) < PROMPT
+        assert asyncio.run(main()) < prompt()
     finally:
         released.set()
     assert set(threading.enumerate()) - before == set()
@@ -300,7 +317,7 @@ def test_cancelling_a_retry_backoff(no_leaks: None) -> None:
         took = asyncio.run(
             cancel_after(client.get_speaker_search_task(**GET), lambda: len(server.requests) == 1)
         )
-        assert took < PROMPT
+        assert took < prompt()
         assert len(server.requests) == 1
         asyncio.run(client.close())
 
@@ -310,7 +327,7 @@ def test_cancelling_a_wait_between_polls(no_leaks: None) -> None:
         client = client_for(server.url)
         call = client.wait(**GET, poll=PollPolicy(min_delay=30, max_delay=30))
         took = asyncio.run(cancel_after(call, lambda: len(server.requests) == 1))
-        assert took < PROMPT
+        assert took < prompt()
         assert len(server.requests) == 1
         asyncio.run(client.close())
         assert server.wait_for(lambda s: s.closed_by_client == 1)  # the idle one, on close
@@ -326,7 +343,7 @@ def test_cancelling_a_wait_inside_an_async_callback(no_leaks: None) -> None:
     with RawServer(keep_alive(TASK_BODY)) as server:
         client = client_for(server.url)
         call = client.wait(**GET, on_update=on_update)
-        assert asyncio.run(cancel_after(call, entered.is_set)) < PROMPT
+        assert asyncio.run(cancel_after(call, entered.is_set)) < prompt()
         asyncio.run(client.close())
 
 
@@ -351,7 +368,7 @@ def test_a_cancelled_start_is_never_repeated_and_logs_the_token_that_repeats_it_
             took = await cancel_after(
                 client.start_speaker_search_task(**start), lambda: len(service.tasks) == 1
             )
-            assert took < PROMPT
+            assert took < prompt()
             (record,) = [r for r in caplog.records if "cancelled" in r.getMessage()]
             token = record.args[0]  # type: ignore[index]
             assert isinstance(token, str)
@@ -584,7 +601,7 @@ def test_a_cancelled_create_that_reached_the_service_is_never_repeated(no_leaks:
             )
             return await cancel_after(client.enrol(task), lambda: bool(service.voice_profiles))
 
-        assert asyncio.run(main()) < PROMPT
+        assert asyncio.run(main()) < prompt()
         asyncio.run(client.close())
         creates = [r for r in service.requests if r.operation == "CreateVoiceProfile"]
         assert len(creates) == 1
@@ -594,6 +611,7 @@ def test_a_cancelled_create_that_reached_the_service_is_never_repeated(no_leaks:
 # --- many calls on one loop -----------------------------------------------------------
 
 
+@pytest.mark.timeout(180)  # ~10 s idle; several times that on a loaded machine
 def test_a_thousand_concurrent_waits_on_one_loop_hold_no_threads() -> None:
     """1,000 waits at once against the emulator: each returns its own task, right results,
     and the process never runs more than 40 threads (the emulator's included)."""

@@ -4,8 +4,8 @@ The library promises to give up by its deadline plus 0.25 s. On a machine with o
 work running (load 5-9 on 2 cores), the test process itself can wait that long for a
 core, and a wall-clock bound then measures the machine, not the library. A
 :class:`Starvation` samples, in a thread of its own, how much later than asked a 5 ms
-sleep wakes up while the call runs; the worst delay is time nobody in this process
-could use, so deadline checks allow it on top of the library's margin.
+sleep wakes up while the call runs; those delays, added up, are time nobody in this
+process could use, so deadline checks allow them on top of the library's margin.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ _TICK = 0.005
 
 
 class Starvation:
-    """A context manager; :attr:`worst` is the longest wake-up delay seen (seconds)."""
+    """A context manager; :attr:`total` is the sum of the wake-up delays seen (seconds)."""
 
     def __init__(self) -> None:
-        self.worst = 0.0
+        self.total = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -36,7 +36,7 @@ class Starvation:
         while not self._stop.is_set():
             began = time.monotonic()
             time.sleep(_TICK)
-            self.worst = max(self.worst, time.monotonic() - began - _TICK)
+            self.total += max(0.0, time.monotonic() - began - _TICK)
 
     def __enter__(self) -> Self:
         self._thread.start()
