@@ -61,8 +61,12 @@ _START_TIMEOUT = 20.0
 
 
 def emulator_service() -> LocalSpeakerSearchService:
-    """An emulator whose state a :class:`UvicornServer` serves (it is not started itself)."""
-    return LocalSpeakerSearchService()
+    """An emulator whose state a :class:`UvicornServer` serves (it is not started itself).
+
+    A module's tests share one server and seed a task each, which stays active: the
+    service's quota of 25 active tasks is raised so that a module never meets it.
+    """
+    return LocalSpeakerSearchService(max_active_tasks=10_000)
 
 
 def seed_task(service: LocalSpeakerSearchService) -> tuple[str, str]:
@@ -254,6 +258,8 @@ class UvicornServer:
             log_level="critical",
             access_log=False,
             timeout_keep_alive=keep_alive,
+            # A client that keeps a connection open must not hold stop() for long.
+            timeout_graceful_shutdown=config.pop("timeout_graceful_shutdown", 1),
             **config,
         )
         if tls_context is not None:

@@ -42,13 +42,11 @@ def botocore_client(endpoint_url: str, **kwargs: Any) -> Any:
 def read(way: str, server: UvicornServer, **kwargs: Any) -> dict[str, Any]:
     """Seed a task on ``server`` and read it back ``way``, with these client settings."""
     connector, task_id = seed_task(server.service)
-    task = get_task(
-        way,
-        botocore_client(server.endpoint_url, **kwargs),
-        voice_connector_id=connector,
-        task_id=task_id,
-        retry=THREE,
-    )
+    client = botocore_client(server.endpoint_url, **kwargs)
+    try:
+        task = get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+    finally:
+        client.close()  # no keep-alive connection left for the server to wait on at stop
     assert task["SpeakerSearchTaskId"] == task_id
     return task
 
@@ -243,6 +241,7 @@ def test_sni_carries_the_host_name(way: str, certificates: Certificates) -> None
         url = f"https://localhost:{server.port}"
         client = botocore_client(url, verify=certificates.ca_file)
         get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+        client.close()
         read(way, server, verify=certificates.ca_file)
     assert names[0] == "localhost"
     assert names[-1] is None  # https://127.0.0.1:port
