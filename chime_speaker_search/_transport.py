@@ -330,7 +330,7 @@ def _page_text(body: bytes) -> str:
     return "".join(c for c in text if c.isprintable())[:200]
 
 
-def _register_hooks(client: ChimeSDKVoiceClient) -> None:
+def _install_sender(client: ChimeSDKVoiceClient) -> None:
     """Put the library's sender where botocore's HTTP session is, once per client."""
     endpoint: Any = client._endpoint  # type: ignore[attr-defined]  # noqa: SLF001
     if not isinstance(endpoint.http_session, _SenderShim):
@@ -373,7 +373,7 @@ def create_client(
     endpoint_url: str | None,
     config: botocore.config.Config | None,
 ) -> ChimeSDKVoiceClient:
-    """Make the botocore client for a ``SpeakerSearchClient``, with our hooks on it."""
+    """Make the botocore client for a ``SpeakerSearchClient``, with the sender shim on it."""
     global _default_session  # noqa: PLW0603 (one lazily made session, like boto3's default)
     defaults, imposed = _configs()
     if config is not None and config.retries:  # type: ignore[attr-defined]
@@ -400,7 +400,7 @@ def create_client(
         else:
             client = session.client(SERVICE_NAME, **kwargs)
     client = cast("ChimeSDKVoiceClient", client)
-    _register_hooks(client)
+    _install_sender(client)
     return client
 
 
@@ -505,7 +505,7 @@ class Transport:
             check_endpoint_url(
                 client.meta.endpoint_url, parameter="client.meta.endpoint_url", warn=False
             )
-            _register_hooks(client)  # a client made by the caller has none of ours
+            _install_sender(client)  # a client made by the caller has no shim yet
         settings = _sender_settings(client)
         # The engine's settings also serve the async client (see _aio_transport).
         self._engine = None if settings is None else HttpEngine(**settings)

@@ -203,7 +203,28 @@ class Certificates:
         leaf.private_key_pem.write_to_path(self.server_key)
 
 
-class UvicornServer:
+class _Running:
+    """A server started by ``start()`` and stopped by ``stop()``: also a context manager."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class UvicornServer(_Running):
     """uvicorn serving an emulator on loopback, plain HTTP or TLS, in a thread of its own.
 
     Args:
@@ -303,19 +324,8 @@ class UvicornServer:
             self._thread.join(timeout=_START_TIMEOUT)
         self._socket.close()
 
-    def __enter__(self) -> Self:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class ProxyPy:
+class ProxyPy(_Running):
     """proxy.py (a forward proxy with CONNECT and basic auth) in a process of its own.
 
     Its access log (one line per proxied request or tunnel) is what the tests count.
@@ -398,14 +408,3 @@ class ProxyPy:
             except subprocess.TimeoutExpired:  # pragma: no cover
                 self._process.kill()
                 self._process.wait()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
