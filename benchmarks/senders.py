@@ -1,9 +1,10 @@
 """Client CPU per Get for the two synchronous senders and raw botocore, in one run.
 
-Issue 18 part 4: the owned engine (``_http``) against the urllib3 sender (``_u3``).
-Item 1 of ``benchmarks.run`` measured for three sides at once: a typed client on the
-owned engine, a typed client on the urllib3 sender (``CHIME_SPEAKER_SEARCH_SENDER``
-set while it is made: the transport reads it then) and a raw botocore client, against
+Issue 18 part 4: the owned engine (``_http``) against the urllib3 sender
+(``benchmarks/u3_sender.py``, not part of the package since the decision in
+``docs/design.md``). Item 1 of ``benchmarks.run`` measured for three sides at once: a
+typed client on the owned engine, a typed client whose transport sends with the urllib3
+sender instead (:func:`benchmarks.u3_sender.install`) and a raw botocore client, against
 the fixed-response server in a process of its own, so ``time.process_time`` counts the
 client's work alone. The sides take turns, in a rotating order, a batch of calls each.
 
@@ -14,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import time
 from typing import TYPE_CHECKING
 
 from benchmarks.run import _raw_client, _session
 from benchmarks.servers import TASK_ID, VOICE_CONNECTOR_ID, ServerProcess
+from benchmarks.u3_sender import install
 from chime_speaker_search import SpeakerSearchClient
-from chime_speaker_search._transport import SENDER_VARIABLE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,25 +31,16 @@ REGION = "us-east-1"
 BATCH = 10  # process_time ticks coarsely: a batch of calls per sample
 
 
-def _typed(endpoint_url: str, sender: str | None) -> SpeakerSearchClient:
-    previous = os.environ.pop(SENDER_VARIABLE, None)
-    if sender is not None:
-        os.environ[SENDER_VARIABLE] = sender
-    try:
-        return SpeakerSearchClient(
-            session=_session(), region_name=REGION, endpoint_url=endpoint_url
-        )
-    finally:
-        os.environ.pop(SENDER_VARIABLE, None)
-        if previous is not None:
-            os.environ[SENDER_VARIABLE] = previous
+def _typed(endpoint_url: str) -> SpeakerSearchClient:
+    return SpeakerSearchClient(session=_session(), region_name=REGION, endpoint_url=endpoint_url)
 
 
 def measure(calls: int) -> dict[str, float]:
     """Median client CPU seconds per Get of each side, over ``calls`` Gets per side."""
     with ServerProcess("fixed") as server:
-        engine = _typed(server.endpoint_url, None)
-        urllib3 = _typed(server.endpoint_url, "urllib3")
+        engine = _typed(server.endpoint_url)
+        urllib3 = _typed(server.endpoint_url)
+        u3_sender = install(urllib3)
         raw = _raw_client(_session(), server.endpoint_url)
         sides: dict[str, Callable[[], object]] = {
             "engine": lambda: engine.get_speaker_search_task(
@@ -77,6 +68,7 @@ def measure(calls: int) -> dict[str, float]:
                 samples[name].append((time.process_time() - start) / BATCH)
         engine.close()
         urllib3.close()
+        u3_sender.close()
         raw.close()
     return {name: statistics.median(values) for name, values in samples.items()}
 

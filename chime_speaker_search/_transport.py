@@ -35,7 +35,6 @@ import ipaddress
 import json
 import logging
 import math
-import os
 import threading
 import warnings
 from collections.abc import Mapping
@@ -65,8 +64,6 @@ if TYPE_CHECKING:
     import botocore.session
     from mypy_boto3_chime_sdk_voice import ChimeSDKVoiceClient
 
-    from ._u3 import UrllibSender
-
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "Request",
@@ -83,8 +80,6 @@ SERVICE_NAME: Final = "chime-sdk-voice"
 # sooner when no deadline says otherwise.
 DEFAULT_CONNECT_TIMEOUT: Final = 10.0
 _GATEWAY_STATUSES: Final = frozenset({500, 502, 503, 504})
-# "urllib3" sends with the urllib3 sender (_u3) instead of the owned engine (_http).
-SENDER_VARIABLE: Final = "CHIME_SPEAKER_SEARCH_SENDER"
 
 
 class _Exchange:
@@ -509,19 +504,12 @@ class Transport:
         settings = _sender_settings(client)
         # The engine's settings also serve the async client (see _aio_transport).
         self._engine = None if settings is None else HttpEngine(**settings)
-        self._u3: UrllibSender | None = None
         self._sender: _Sender
         if self._engine is None:
             self._sender = _botocore_sender(
                 _http_session(client),
                 float(client.meta.config.read_timeout or 60),  # type: ignore[attr-defined]
             )
-        elif os.environ.get(SENDER_VARIABLE, "").strip().lower() == "urllib3":
-            # The urllib3 design of issue 18 (docs/design.md), for comparing the two.
-            from ._u3 import UrllibSender  # noqa: PLC0415
-
-            self._u3 = UrllibSender(**cast("dict[str, Any]", settings))
-            self._sender = self._u3
         else:
             self._sender = _engine_sender(self._engine)
         self._now = now
@@ -675,8 +663,6 @@ class Transport:
         """Close idle connections, and the botocore client if the library made it."""
         if self._engine is not None:
             self._engine.close()
-        if self._u3 is not None:
-            self._u3.close()
         if self._owns_client:
             self.client.close()
 

@@ -2,8 +2,9 @@
 
 Issue 18 part 4 asks whether urllib3 (a botocore dependency already) can carry the
 library's requests with the owned engine's promises, so that ``_http`` need not be kept.
-It is selected with ``CHIME_SPEAKER_SEARCH_SENDER=urllib3`` (see ``Transport``); the
-default stays the owned engine. ``docs/design.md`` compares the two.
+It did not (``docs/design.md`` has the comparison and the decision), so it is not part of
+the package: it lives here for ``benchmarks.senders``, which puts it in a typed client's
+transport in place of the owned engine (:func:`install`) to measure both in one run.
 
 What it adds to urllib3:
 
@@ -12,8 +13,8 @@ What it adds to urllib3:
   thread that shuts a request's socket down at its absolute deadline (and at
   ``read_timeout`` after the request was written), so a trickled head or body ends on time;
 * the body read in chunks with ``preload_content=False`` and capped at ``MAX_BODY``;
-* urllib3's errors mapped to :class:`~._http.HttpFailure` kinds, ``sent`` set from whether
-  a byte of the request was written (a connection subclass records it);
+* urllib3's errors mapped to ``HttpFailure`` kinds, ``sent`` set from whether a byte of
+  the request was written (a connection subclass records it);
 * ``fresh``: such requests go through a second manager and ask for ``Connection: close``,
   so they never take a pooled connection and leave none behind.
 
@@ -51,10 +52,20 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from ._http import MAX_BODY, HttpFailure, HttpResponse, _connect, _Deadline, tunnel_refused
+from chime_speaker_search._http import (
+    MAX_BODY,
+    HttpFailure,
+    HttpResponse,
+    _connect,
+    _Deadline,
+    tunnel_refused,
+)
+from chime_speaker_search._transport import _body_bytes
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from chime_speaker_search import SpeakerSearchClient
 
 __all__ = ["UrllibSender"]
 
@@ -344,7 +355,6 @@ class UrllibSender:
         fresh: bool,
     ) -> HttpResponse:
         """Send a request botocore signed (the ``_Sender`` protocol of ``_transport``)."""
-        from ._transport import _body_bytes  # noqa: PLC0415 (circular)
 
         return self.request(
             request.method,
@@ -416,7 +426,7 @@ class UrllibSender:
 
     def _read(self, response: Any) -> HttpResponse:  # noqa: ANN401 (urllib3's HTTPResponse)
         status = int(response.status)
-        if not 100 <= status <= 599:  # noqa: PLR2004
+        if not 100 <= status <= 599:
             raise HttpFailure("protocol", f"the server answered with status {status}", sent=True)
         headers = {name.lower(): response.headers[name] for name in response.headers}
         length = headers.get("content-length")
@@ -558,3 +568,20 @@ def _answer_failure(exc: BaseException, causes: list[BaseException]) -> HttpFail
                 "protocol", f"the server did not answer HTTP/1.x: {cause}", sent=True
             )
     return HttpFailure("lost", f"the connection failed: {exc}", sent=True)
+
+
+def install(client: SpeakerSearchClient) -> UrllibSender:
+    """Make a typed client (sync) send with a new :class:`UrllibSender`; returns it.
+
+    Its settings are the ones the client's owned engine was made with (``_sender_settings``).
+    """
+    from chime_speaker_search._transport import _sender_settings  # noqa: PLC0415
+
+    transport = client._transport  # noqa: SLF001 (the experiment swaps the sender)
+    settings = _sender_settings(transport.client)
+    if settings is None:
+        msg = "this client sends through botocore's own sender (an https:// proxy?)"
+        raise ValueError(msg)
+    sender = UrllibSender(**settings)
+    transport._sender = sender  # noqa: SLF001
+    return sender
