@@ -29,6 +29,7 @@ import threading
 import time
 import warnings
 import weakref
+import zlib
 from collections import deque
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -87,6 +88,68 @@ class HttpResponse:
 
 # --- parsing (sans-IO) -----------------------------------------------------------------
 
+# Content-Encoding: zlib's window bits for each coding it can undo.
+_GZIP: Final = 16 + zlib.MAX_WBITS
+_CODINGS: Final = {"gzip": _GZIP, "x-gzip": _GZIP, "deflate": zlib.MAX_WBITS}
+
+
+def decoded(response: HttpResponse, max_body: int = MAX_BODY) -> HttpResponse:
+    """The response with its body decoded as its ``Content-Encoding`` says.
+
+    The library asks for ``Accept-Encoding: identity``, as botocore does; a proxy that
+    compresses answers anyway (gzip, or deflate, with or without its zlib wrapper) is
+    undone here, capped at ``max_body`` bytes decompressed, so that the service's JSON is
+    read as it was sent. The decoded response has no ``content-encoding`` header.
+
+    Raises:
+        HttpFailure: ``"protocol"`` for a coding zlib cannot undo (``br``...) or a body
+            that does not decompress; ``"too_large"`` past ``max_body`` decompressed.
+    """
+    header = response.headers.get("content-encoding")
+    if header is None or not response.body:
+        return response
+    codings = [
+        c for c in (c.strip().lower() for c in header.split(",")) if c not in ("", "identity")
+    ]
+    if not codings:
+        return response
+    body = response.body
+    for coding in reversed(codings):  # the last coding applied is undone first
+        wbits = _CODINGS.get(coding)
+        if wbits is None:
+            raise HttpFailure(
+                "protocol",
+                f"the body is encoded as {coding!r} (Content-Encoding: {header}), which the "
+                "library cannot decode; it asked for identity",
+                sent=True,
+            )
+        if coding == "deflate" and not _zlib_header(body):
+            wbits = -zlib.MAX_WBITS  # raw deflate, without the zlib wrapper (some servers send it)
+        decompressor = zlib.decompressobj(wbits)
+        try:
+            body = decompressor.decompress(body, max_body + 1)
+        except zlib.error as exc:
+            raise HttpFailure(
+                "protocol", f"the {coding} body does not decompress: {exc}", sent=True
+            ) from exc
+        if len(body) > max_body:
+            raise HttpFailure(
+                "too_large",
+                f"the response body is larger than {max_body} bytes once decompressed "
+                f"({coding}); it was not read",
+                sent=True,
+            )
+        if not decompressor.eof:
+            raise HttpFailure("protocol", f"the {coding} body is cut short", sent=True)
+    headers = {k: v for k, v in response.headers.items() if k != "content-encoding"}
+    return HttpResponse(response.status, headers, body)
+
+
+def _zlib_header(body: bytes) -> bool:
+    """Whether ``body`` starts with a zlib header (RFC 1950: method 8, check bits)."""
+    return len(body) >= 2 and body[0] & 0x0F == 8 and int.from_bytes(body[:2], "big") % 31 == 0  # noqa: PLR2004
+
+
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER, _UNTIL_CLOSE, _DONE = range(8)
 
 
@@ -123,8 +186,8 @@ class ResponseParser:
         return bool(self._buffer) or self._state != _HEAD or self.status != 0
 
     def response(self) -> HttpResponse:
-        """The parsed response (only once :attr:`done`)."""
-        return HttpResponse(self.status, self.headers, bytes(self.body))
+        """The parsed response (only once :attr:`done`), its body decoded (:func:`decoded`)."""
+        return decoded(HttpResponse(self.status, self.headers, bytes(self.body)), self._max_body)
 
     def feed(self, data: bytes) -> None:
         """Consume bytes from the connection."""

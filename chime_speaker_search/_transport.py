@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._http import HttpEngine, HttpFailure, HttpResponse
+from ._http import HttpEngine, HttpFailure, HttpResponse, decoded
 from ._logging import ControlFlowSignal
 from .errors import (
     InvalidParameterError,
@@ -252,7 +252,7 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
         except (HTTPClientError, BotocoreConnectionError) as exc:  # closed, or anything else
             raise HttpFailure("lost", str(exc), sent=True) from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
-        return HttpResponse(response.status_code, headers, response.content)
+        return decoded(HttpResponse(response.status_code, headers, response.content))
 
     return send
 

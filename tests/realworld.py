@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
+import http.server
 import socket
 import subprocess
 import sys
@@ -27,7 +29,7 @@ import uvicorn
 from chime_speaker_search import AsyncSpeakerSearchClient, CallLeg, RetryPolicy, SpeakerSearchClient
 from chime_speaker_search.testing import LocalSpeakerSearchService
 from chime_speaker_search.testing._backend import StartRequest
-from chime_speaker_search.testing._wire import WireRequest
+from chime_speaker_search.testing._wire import WireRequest, WireResponse
 
 if TYPE_CHECKING:
     import ssl
@@ -48,6 +50,7 @@ __all__ = [
     "WAYS",
     "Certificates",
     "ProxyPy",
+    "StdlibServer",
     "UvicornServer",
     "emulator_service",
     "get_task",
@@ -131,12 +134,27 @@ def get_task(
 
 
 class _AsgiWire:
-    """The emulator's WireApp as an ASGI application; records each connection seen."""
+    """The emulator's WireApp as an ASGI application; records each connection seen.
 
-    def __init__(self, app: WireApp, *, close: bool = False, chunked: bool = False) -> None:
+    ``gzip`` compresses every answer's body (``Content-Encoding: gzip``) whatever the
+    request's ``Accept-Encoding``, as a compressing proxy in between may; ``redirect``
+    answers every request ``301 Moved Permanently`` to that URL instead.
+    """
+
+    def __init__(
+        self,
+        app: WireApp,
+        *,
+        close: bool = False,
+        chunked: bool = False,
+        gzip: bool = False,
+        redirect: str | None = None,
+    ) -> None:
         self.app = app
         self.close = close
         self.chunked = chunked
+        self.gzip = gzip
+        self.redirect = redirect
         self.clients: set[tuple[str, int]] = set()
         self.lock = threading.Lock()
 
@@ -157,25 +175,35 @@ class _AsgiWire:
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if self.redirect is not None:
+            moved = [(b"location", self.redirect.encode()), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 301, "headers": moved})
+            await send({"type": "http.response.body", "body": b""})
+            return
         request = WireRequest(method=scope["method"], target=target, headers=headers, body=body)
         # WireApp.handle takes the emulator's lock: off the event loop.
         response = await asyncio.to_thread(self.app.handle, request)
         if response.delay:
             await asyncio.sleep(response.delay)
+        await self._respond(response, send)
+
+    async def _respond(self, response: WireResponse, send: Send) -> None:
         out = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+        payload = response.body
+        if self.gzip:
+            payload = gzip.compress(payload)
+            out.append((b"content-encoding", b"gzip"))
         if self.close:
             out.append((b"connection", b"close"))
         if not self.chunked:
-            out.append((b"content-length", str(len(response.body)).encode()))
+            out.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         if self.chunked:  # no Content-Length: uvicorn (h11) sends the body chunked
-            half = len(response.body) // 2
-            await send(
-                {"type": "http.response.body", "body": response.body[:half], "more_body": True}
-            )
-            await send({"type": "http.response.body", "body": response.body[half:]})
+            half = len(payload) // 2
+            await send({"type": "http.response.body", "body": payload[:half], "more_body": True})
+            await send({"type": "http.response.body", "body": payload[half:]})
         else:
-            await send({"type": "http.response.body", "body": response.body})
+            await send({"type": "http.response.body", "body": payload})
         if response.on_sent is not None:
             response.on_sent()
 
@@ -236,6 +264,8 @@ class UvicornServer(_Running):
             ``timeout_keep_alive``).
         connection_close: Answer every request with ``Connection: close``.
         chunked: Send bodies with chunked transfer encoding (no ``Content-Length``).
+        gzip: Compress every body, ``Content-Encoding: gzip``, asked for or not.
+        redirect: Answer every request ``301`` to this URL.
         tls_context: Called with the server's ``ssl.SSLContext`` once uvicorn made it
             (protocol versions, an SNI callback...).
         **config: More ``uvicorn.Config`` arguments (``ssl_ciphers``...).
@@ -252,12 +282,20 @@ class UvicornServer(_Running):
         tls_context: Callable[[ssl.SSLContext], None] | None = None,
         connection_close: bool = False,
         chunked: bool = False,
+        gzip: bool = False,
+        redirect: str | None = None,
         **config: Any,
     ) -> None:
         import ssl  # noqa: PLC0415
 
         self.service = service if service is not None else emulator_service()
-        self.asgi = _AsgiWire(self.service._app, close=connection_close, chunked=chunked)
+        self.asgi = _AsgiWire(
+            self.service._app,
+            close=connection_close,
+            chunked=chunked,
+            gzip=gzip,
+            redirect=redirect,
+        )
         self.host = host
         self.tls = tls
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -323,6 +361,72 @@ class UvicornServer(_Running):
         if self._thread is not None:
             self._thread.join(timeout=_START_TIMEOUT)
         self._socket.close()
+
+
+class StdlibServer(_Running):
+    """The standard library's ``http.server`` serving an emulator: HTTP/1.0, on loopback.
+
+    ``BaseHTTPRequestHandler`` answers ``HTTP/1.0`` (its default ``protocol_version``) and
+    closes the connection after each answer; the handler only hands each request to the
+    emulator's WireApp. It counts the connections it accepted.
+    """
+
+    def __init__(self, service: LocalSpeakerSearchService | None = None) -> None:
+        self.service = service if service is not None else emulator_service()
+        app = self.service._app
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                request = WireRequest(
+                    method=self.command,
+                    target=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=self.rfile.read(length),
+                )
+                response = app.handle(request)
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(response.body)))
+                self.end_headers()
+                self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer  # noqa: N815 (http.server's names)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002, ARG002
+                return  # quiet
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def process_request(self, request: Any, client_address: Any) -> None:
+                with owner._lock:
+                    owner.connections += 1
+                super().process_request(request, client_address)
+
+        self._lock = threading.Lock()
+        self.connections = 0
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self.port: int = self._server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        """Serve in a thread until :meth:`stop`."""
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the listening socket."""
+        self._server.shutdown()
+        self._server.server_close()
 
 
 class ProxyPy(_Running):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import gzip
 import os
 import socket
 import ssl
@@ -17,6 +18,7 @@ import struct
 import threading
 import time
 import warnings
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -354,6 +356,89 @@ def test_any_split_of_a_response_parses_the_same(
         parser.feed_eof()  # the body ran until close
     assert parser.response() == _http.HttpResponse(status, headers, body)
     assert parser.keep_alive is (headers.get("connection") != "close")
+
+
+# --- bodies compressed though identity was asked for -------------------------------------------
+
+JSON = b'{"SpeakerSearchTask": {"SpeakerSearchTaskStatus": "IN_QUEUE"}}'
+
+
+def encoded(coding: str, body: bytes) -> bytes:
+    """An answer whose body is ``body`` encoded as ``coding`` (Content-Encoding)."""
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: "
+        + coding.encode()
+        + b"\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+
+
+def raw_deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    ("coding", "body"),
+    [
+        ("gzip", gzip.compress(JSON)),
+        ("x-gzip", gzip.compress(JSON)),
+        ("GZIP", gzip.compress(JSON)),
+        ("deflate", zlib.compress(JSON)),  # with its zlib wrapper, as RFC 9110 says
+        ("deflate", raw_deflate(JSON)),  # without it, as some servers send
+        ("deflate, gzip", gzip.compress(zlib.compress(JSON))),  # undone last first
+        ("identity", JSON),
+        ("identity, gzip", gzip.compress(JSON)),
+        ("", JSON),
+    ],
+)
+def test_a_compressed_body_is_decoded(
+    feed: Callable[..., ResponseParser], coding: str, body: bytes
+) -> None:
+    response = feed(encoded(coding, body)).response()
+    assert response.body == JSON
+    # what is left of the header says no more than identity
+    assert response.headers.get("content-encoding", "").strip() in ("", "identity")
+
+
+def test_an_empty_compressed_body_stays_empty() -> None:
+    parser = ResponseParser()
+    parser.feed(encoded("gzip", b""))
+    assert parser.response().body == b""
+
+
+@pytest.mark.parametrize(
+    ("coding", "body", "kind", "says"),
+    [
+        ("br", b"\x0b\x02\x80hi\x03", "protocol", "'br'"),
+        ("gzip", b"not gzip at all", "protocol", "does not decompress"),
+        ("gzip", gzip.compress(JSON)[:-12], "protocol", "cut short"),
+        ("deflate", b"\x00\x01garbage", "protocol", "does not decompress"),
+        # 5 MiB of zeros is 5 KiB gzipped: the cap applies to what it decompresses to
+        ("gzip", gzip.compress(bytes(MAX_BODY + 1)), "too_large", "once decompressed"),
+    ],
+)
+def test_a_body_that_cannot_be_decoded_is_refused(
+    coding: str, body: bytes, kind: str, says: str
+) -> None:
+    parser = ResponseParser()
+    parser.feed(encoded(coding, body))
+    assert parser.done
+    error = failure(parser.response)
+    assert error.kind == kind
+    assert says in str(error)
+
+
+def test_the_decompressed_cap_is_the_engines_own() -> None:
+    big = b'{"Message": "' + b"a" * 1000 + b'"}'
+    parser = ResponseParser(max_body=len(big) - 1)
+    parser.feed(encoded("gzip", gzip.compress(big)))  # 30 bytes or so: under the cap
+    assert failure(parser.response).kind == "too_large"
+    exact = ResponseParser(max_body=len(big))
+    exact.feed(encoded("gzip", gzip.compress(big)))
+    assert exact.response().body == big
 
 
 # --- the engine over loopback sockets ----------------------------------------------------------

@@ -15,9 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
-from chime_speaker_search import AsyncSpeakerSearchClient, RetryPolicy, SpeakerSearchClient
-from tests.realworld import WAYS, UvicornServer, seed_task
+from chime_speaker_search import (
+    AsyncSpeakerSearchClient,
+    NotFoundException,
+    RetryPolicy,
+    ServiceError,
+    SpeakerSearchClient,
+)
+from tests.realworld import WAYS, StdlibServer, UvicornServer, get_task, seed_task
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -25,7 +32,7 @@ if TYPE_CHECKING:
 THREE = RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
 
 
-def chime(server: UvicornServer) -> Any:
+def chime(server: UvicornServer | StdlibServer) -> Any:
     return boto3.client(
         "chime-sdk-voice", region_name="us-east-1", endpoint_url=server.endpoint_url
     )
@@ -209,3 +216,60 @@ def test_the_async_client_under_uvloop(server: UvicornServer) -> None:
 
     uvloop.run(main())
     assert read_id == [task_id]
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_gzip_body_nobody_asked_for_is_decoded(way: str) -> None:
+    """Every answer gzipped, though the request said ``Accept-Encoding: identity``.
+
+    As a compressing proxy in between may do. The library undoes it (success and error
+    answers alike); botocore hands the compressed bytes to its JSON parser.
+    """
+    with UvicornServer(gzip=True) as server:
+        connector, task_id = seed_task(server.service)
+
+        def get(task: str) -> dict[str, Any]:
+            return get_task(way, chime(server), voice_connector_id=connector, task_id=task)
+
+        if way == "raw":
+            with pytest.raises(UnicodeDecodeError):
+                get(task_id)
+            return
+        assert get(task_id)["SpeakerSearchTaskId"] == task_id
+        with pytest.raises(NotFoundException, match="was not found"):
+            get("0" * 36)
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_http_1_0_answers_from_the_standard_library_server(way: str) -> None:
+    """``http.server`` answers HTTP/1.0 and closes each connection: a connection per call."""
+    with StdlibServer() as server:
+        connector, task_id = seed_task(server.service)
+        for _ in range(3):
+            task = get_task(way, chime(server), voice_connector_id=connector, task_id=task_id)
+            assert task["SpeakerSearchTaskId"] == task_id
+        assert server.connections == 3
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_301_is_not_followed_and_the_error_says_so(way: str) -> None:
+    elsewhere = "http://127.0.0.1:9/elsewhere"
+    with UvicornServer(redirect=elsewhere) as server:
+        connector, task_id = seed_task(server.service)
+
+        def get() -> dict[str, Any]:
+            return get_task(
+                way, chime(server), voice_connector_id=connector, task_id=task_id, retry=THREE
+            )
+
+        if way == "raw":  # botocore does not follow it either; its error is the bare status
+            with pytest.raises(ClientError) as raised:
+                get()
+            assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 301
+        else:
+            with pytest.raises(ServiceError, match="does not follow") as caught:
+                get()
+            assert caught.value.http_status == 301
+            assert elsewhere in str(caught.value)
+            assert "not follow" in str(caught.value)
+        assert server.connections == 1  # asked once: not retried, not followed
