@@ -250,11 +250,30 @@ def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa
         except ReadTimeoutError as exc:
             raise HttpFailure("timeout", str(exc), sent=True) from exc
         except (HTTPClientError, BotocoreConnectionError) as exc:  # closed, or anything else
-            raise HttpFailure("lost", str(exc), sent=True) from exc
+            raise _client_error_failure(exc) from exc
         headers = {k.lower(): v for k, v in response.headers.items()}
         return decoded(HttpResponse(response.status_code, headers, response.content))
 
     return send
+
+
+def _client_error_failure(exc: Exception) -> HttpFailure:
+    """The failure for botocore's ``HTTPClientError`` or ``ConnectionError`` (the rest).
+
+    Mostly a connection that broke after sending: "lost". But a ``proxies_config`` whose
+    CA bundle or client certificate cannot be loaded fails while botocore makes the
+    proxy's TLS context, before any connection opens: nothing was sent, and no retry
+    can load the file.
+    """
+    from botocore.exceptions import InvalidProxiesConfigError  # noqa: PLC0415
+
+    cause = getattr(exc, "kwargs", {}).get("error")
+    if isinstance(cause, InvalidProxiesConfigError):
+        detail = f"{cause} ({cause.kwargs.get('error')})"  # botocore keeps the OSError there
+        return HttpFailure(
+            "tls", f"the proxy's TLS settings could not be used: {detail}", sent=False
+        )
+    return HttpFailure("lost", str(exc), sent=True)
 
 
 def _proxy_failure(exc: Exception) -> HttpFailure:

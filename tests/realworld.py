@@ -434,6 +434,13 @@ class ProxyPy(_Running):
 
     Its access log (one line per proxied request or tunnel) is what the tests count.
 
+    What proxy.py (2.4) cannot do, read in its source: its TLS listener never asks for a
+    client certificate (``proxy/common/utils.py`` ``wrap_socket`` sets ``verify_mode =
+    CERT_NONE``, and ``core/base/tcp_server.py`` ``_optionally_wrap_socket`` passes no CA;
+    no flag changes it); and it forwards an absolute-form ``https://`` request over plain
+    TCP, with no TLS to the origin (``http/proxy/server.py`` ``connect_upstream`` opens a
+    ``TcpServerConnection``; only a CONNECT tunnel with TLS interception ever wraps one).
+
     Args:
         directory: Where the port file and the log go.
         auth: ``"user:password"`` the proxy demands (``None``: none).
@@ -465,15 +472,19 @@ class ProxyPy(_Running):
         text = self.log_file.read_text(errors="replace")
         return [line for line in text.splitlines() if "access_log" in line]
 
-    def wait_for(self, before: int, *, count: int = 1, timeout: float = 15.0) -> list[str]:
+    def wait_for(
+        self, before: int, *, count: int = 1, timeout: float = 15.0, matching: str = ""
+    ) -> list[str]:
         """The access-log lines after the first ``before``, once ``count`` are there.
 
         proxy.py writes a line when a connection closes, so close the client first.
         Returns what is there at ``timeout`` (fewer lines then: the test's assertion says).
+        ``matching``: count only the lines containing it (e.g. a test's own server port,
+        whatever late lines other tests' connections add).
         """
         deadline = time.monotonic() + timeout
         while True:
-            lines = self.access_log()[before:]
+            lines = [line for line in self.access_log()[before:] if matching in line]
             if len(lines) >= count or time.monotonic() > deadline:
                 return lines
             time.sleep(0.05)

@@ -22,6 +22,7 @@ from tests.versions import URLLIB3, urllib3_1_https_proxy_warning
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 PASSWORD = "pr0xy-SECRET-pw"
 THREE = RetryPolicy(max_attempts=3, base_delay=0, max_delay=0)
@@ -309,3 +310,143 @@ def test_an_https_proxy_whose_certificate_is_not_trusted_is_refused(
         assert "CERTIFICATE_VERIFY_FAILED" in str(error)
         assert error.attempts == 1  # not retried: no retry mends a certificate
         assert not error.request_sent
+
+
+def client_certificate(certificates: Certificates, directory: Path, form: str) -> Any:
+    """A client certificate from the trustme CA: a (cert, key) pair or one combined PEM."""
+    leaf = certificates.ca.issue_cert("client.example")
+    cert, key, combined = directory / "client.pem", directory / "client.key", directory / "both.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(combined))
+    return (str(cert), str(key)) if form == "pair" else str(combined)
+
+
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("form", ["pair", "combined"])
+def test_a_proxy_client_certificate_is_loaded_for_a_proxy_that_asks_for_none(
+    way: str,
+    form: str,
+    tls_proxy: ProxyPy,
+    https_server: UvicornServer,
+    certificates: Certificates,
+    tmp_path: Path,
+) -> None:
+    """``proxies_config={"proxy_client_cert": ...}``, both forms botocore takes.
+
+    No proxy here can demand a client certificate (proxy.py's TLS listener never asks for
+    one: see :class:`~tests.realworld.ProxyPy`), so this shows only that each way loads it
+    into botocore's proxy TLS context (the next test: an unloadable one fails) and still
+    tunnels; not that the certificate is presented or checked.
+    """
+    before = len(tls_proxy.access_log())
+    read(
+        way,
+        https_server,
+        certificates,
+        config=Config(
+            proxies={"https": tls_proxy.url},
+            proxies_config={
+                "proxy_ca_bundle": certificates.ca_file,
+                "proxy_client_cert": client_certificate(certificates, tmp_path, form),
+            },
+        ),
+    )
+    lines = tls_proxy.wait_for(before, matching=f"CONNECT 127.0.0.1:{https_server.port} ")
+    assert lines, "the request did not go through the proxy"
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_an_unloadable_proxy_client_certificate_sends_nothing(
+    way: str, tls_proxy: ProxyPy, certificates: Certificates, tmp_path: Path
+) -> None:
+    """botocore fails making the proxy's TLS context, before connecting: the library says
+    nothing was sent and does not retry (it once called this a lost answer, so a write
+    was an ``OutcomeUnknownError``); botocore raises its ``HTTPClientError``."""
+    missing = str(tmp_path / "missing.pem")
+    with UvicornServer(tls=certificates) as server:  # its port is this test's own
+        connector, task_id = seed_task(server.service)
+        before = len(tls_proxy.access_log())
+        client = boto3.client(
+            "chime-sdk-voice",
+            region_name="us-east-1",
+            endpoint_url=server.endpoint_url,
+            verify=certificates.ca_file,
+            config=Config(
+                proxies={"https": tls_proxy.url},
+                proxies_config={
+                    "proxy_ca_bundle": certificates.ca_file,
+                    "proxy_client_cert": missing,
+                },
+            ),
+        )
+        with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
+            get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+        client.close()
+        assert server.connections == 0
+    error = caught.value
+    if way == "raw":
+        assert isinstance(error, botocore.exceptions.HTTPClientError), repr(error)
+        cause = error.kwargs["error"]
+        assert isinstance(cause, botocore.exceptions.InvalidProxiesConfigError), repr(cause)
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert not error.request_sent
+        assert error.attempts == 1
+        assert "the proxy's TLS settings could not be used" in str(error)
+        assert "No such file or directory" in str(error)
+    targets = (f"CONNECT 127.0.0.1:{server.port} ", f"127.0.0.1:{server.port}/")
+    late = proxied(tls_proxy, before, expected=0)  # other tests' late lines, if any
+    assert not [line for line in late if any(target in line for target in targets)], late
+
+
+@pytest.mark.filterwarnings(
+    # urllib3 2's, about botocore's sender, which passes an ssl_context to every pool
+    "ignore:Passing ssl_context when use_forwarding_for_https=True is deprecated:FutureWarning"
+)
+@pytest.mark.parametrize("way", WAYS)
+def test_proxy_use_forwarding_for_https_is_forwarded_in_plain_text_by_proxy_py(
+    way: str, tls_proxy: ProxyPy, certificates: Certificates
+) -> None:
+    """``proxy_use_forwarding_for_https``: ``GET https://...`` to the proxy, no CONNECT.
+
+    proxy.py takes the absolute-form request but sends it on over plain TCP (no TLS to
+    the origin: see :class:`~tests.realworld.ProxyPy`); uvicorn's TLS port drops the
+    bytes and proxy.py closes the client's connection with no answer. Every way gets a
+    proxy error for each of 3 attempts; the library calls it a lost answer (the proxy did
+    pass the request on), retried as such.
+    """
+    with UvicornServer(tls=certificates) as server:  # its port is this test's own
+        connector, task_id = seed_task(server.service)
+        before = len(tls_proxy.access_log())
+        client = boto3.client(
+            "chime-sdk-voice",
+            region_name="us-east-1",
+            endpoint_url=server.endpoint_url,
+            verify=certificates.ca_file,
+            config=Config(
+                proxies={"https": tls_proxy.url},
+                proxies_config={
+                    "proxy_ca_bundle": certificates.ca_file,
+                    "proxy_use_forwarding_for_https": True,
+                },
+                retries={"total_max_attempts": 3, "mode": "standard"},  # botocore's, as THREE
+            ),
+        )
+        with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
+            get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+        client.close()
+        # One line per attempt, written as proxy.py closes that attempt's connection.
+        lines = tls_proxy.wait_for(before, count=3, matching=f" 127.0.0.1:{server.port}")
+        assert server.connections == 0  # uvicorn read no request: plain text on its TLS port
+    assert len(lines) == 3, lines
+    path = f"GET 127.0.0.1:{server.port}/voice-connectors/{connector}/speaker-search-tasks/"
+    assert all(path in line for line in lines), lines  # forwarded, not tunnelled (CONNECT)
+    error = caught.value
+    if way == "raw":
+        assert isinstance(error, botocore.exceptions.ProxyConnectionError), repr(error)
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert error.request_sent
+        assert error.attempts == 3
+        assert "lost the answer" in str(error), str(error)

@@ -345,14 +345,20 @@ def https_proxy(authority: str, ca_bundle: str | None) -> Config:
     )
 
 
-@pytest.mark.parametrize(("setup", "sent"), [("refused", False), ("missing-ca-file", True)])
+@pytest.mark.parametrize(
+    ("setup", "attempts"),
+    [
+        ("refused", 2),  # a refused connection may be retried
+        ("missing-ca-file", 1),  # botocore fails making the proxy's TLS context: no retry
+    ],
+)
 def test_failures_of_botocores_sender_are_transport_errors(
     scripted: ScriptedServer,
     tls_proxy: RawServer,
     certificate: tuple[str, str],
     clock: ManualClock,
     setup: str,
-    sent: bool,
+    attempts: int,
 ) -> None:
     config = {
         "refused": https_proxy(f"127.0.0.1:{free_port()}", certificate[0]),
@@ -367,8 +373,32 @@ def test_failures_of_botocores_sender_are_transport_errors(
         assert engine_of(client) is None
         with pytest.raises(TransportError) as caught:
             client.get_speaker_search_task(**GET)
-    assert caught.value.request_sent is sent
+    assert caught.value.request_sent is False  # neither opened a connection
+    assert caught.value.attempts == attempts
     assert scripted.requests == []
+
+
+def test_an_unloadable_proxies_config_file_is_no_unknown_outcome_for_a_write(
+    scripted: ScriptedServer, tls_proxy: RawServer, clock: ManualClock
+) -> None:
+    """botocore wraps its ``InvalidProxiesConfigError`` (raised before connecting) in an
+    ``HTTPClientError``, which otherwise means a connection broken after sending."""
+    with (
+        client_of(
+            scripted.endpoint_url,
+            config=https_proxy(tls_proxy.authority, "/nonexistent/ca.pem"),
+            retry=RetryPolicy(max_attempts=3),
+            clock=clock,
+        ) as client,
+        pytest.raises(TransportError) as caught,
+    ):
+        client.delete_voice_profile(voice_profile_id="vp-1")
+    assert not isinstance(caught.value, css.OutcomeUnknownError)
+    assert caught.value.request_sent is False
+    assert caught.value.attempts == 1
+    assert "No such file or directory" in str(caught.value)
+    assert scripted.requests == []
+    assert tls_proxy.requests == []
 
 
 def test_a_refused_certificate_is_not_retried_with_botocores_sender_either(
