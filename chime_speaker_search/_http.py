@@ -888,11 +888,33 @@ class HttpEngine:
             raise tunnel_refused(response.status)
 
     def tls_context(self) -> ssl.SSLContext:
-        """The TLS settings for https (made once, on first use)."""
+        """The TLS settings for https (made once, on first use).
+
+        Raises:
+            HttpFailure: ``"tls"``, nothing sent, when the CA bundle or the client
+                certificate cannot be loaded (no file, not PEM, a key that does not
+                match): every attempt would fail the same way, so it is not retried.
+        """
         with self._lock:
             if self._tls is None:
-                self._tls = self._make_tls_context()
+                try:
+                    self._tls = self._make_tls_context()
+                except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                    raise HttpFailure(
+                        "tls",
+                        f"the TLS settings cannot be loaded ({self._tls_files()}): {exc}",
+                        sent=False,
+                    ) from exc
             return self._tls
+
+    def _tls_files(self) -> str:
+        """The files the TLS settings come from, as the client's config names them."""
+        named = []
+        if self._verify is not False and self._verify is not True and self._verify is not None:
+            named.append(f"verify={self._verify!r}")
+        if self._client_cert is not None:
+            named.append(f"client_cert={self._client_cert!r}")
+        return ", ".join(named) or "the default CA bundle"
 
     def _make_tls_context(self) -> ssl.SSLContext:
         from botocore.httpsession import get_cert_path  # noqa: PLC0415 (only for https)

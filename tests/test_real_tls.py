@@ -252,3 +252,35 @@ def test_an_ipv6_literal_endpoint(way: str, certificates: Certificates) -> None:
     with UvicornServer(host="::1", tls=certificates) as server:
         assert server.endpoint_url.startswith("https://[::1]:")
         read(way, server, verify=certificates.ca_file)
+
+
+@pytest.mark.parametrize("setting", ["verify", "client_cert"])
+@pytest.mark.parametrize("way", WAYS)
+def test_tls_files_that_cannot_be_loaded_fail_once_naming_the_file(
+    way: str, setting: str, https_server: UvicornServer, tmp_path: Path
+) -> None:
+    """A missing CA bundle or client certificate: every attempt would fail the same way."""
+    missing = str(tmp_path / "missing.pem")
+    assert https_server.tls is not None
+    kwargs: dict[str, Any] = (
+        {"verify": missing}
+        if setting == "verify"
+        else {"verify": https_server.tls.ca_file, "config": Config(client_cert=missing)}
+    )
+    with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
+        read(way, https_server, **kwargs)
+    error = caught.value
+    if way == "raw":  # botocore does not name the file, and hides a missing client cert
+        expected = (
+            botocore.exceptions.SSLError
+            if setting == "verify"
+            else botocore.exceptions.ConnectionClosedError
+        )
+        assert isinstance(error, expected), repr(error)
+        assert missing not in str(error)
+    else:
+        assert missing in str(error)
+        assert isinstance(error, TransportError), repr(error)
+        assert error.attempts == 1, f"retried: {error}"
+        assert not error.request_sent
+        assert f"{setting}=" in str(error)
