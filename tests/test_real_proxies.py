@@ -356,6 +356,27 @@ def test_a_proxy_client_certificate_is_loaded_for_a_proxy_that_asks_for_none(
     assert lines, "the request did not go through the proxy"
 
 
+def through_tls_proxy(
+    server: UvicornServer, proxy: ProxyPy, certificates: Certificates, **proxies_config: Any
+) -> Any:
+    """A botocore client for ``server`` through the https:// ``proxy``, trusting both.
+
+    ``proxies_config`` adds to the proxy's CA bundle; botocore retries 3 times, as THREE.
+    """
+    settings: Any = {"proxy_ca_bundle": certificates.ca_file, **proxies_config}
+    return boto3.client(
+        "chime-sdk-voice",
+        region_name="us-east-1",
+        endpoint_url=server.endpoint_url,
+        verify=certificates.ca_file,
+        config=Config(
+            proxies={"https": proxy.url},
+            proxies_config=settings,
+            retries={"total_max_attempts": 3, "mode": "standard"},
+        ),
+    )
+
+
 @pytest.mark.parametrize("way", WAYS)
 def test_an_unloadable_proxy_client_certificate_sends_nothing(
     way: str, tls_proxy: ProxyPy, certificates: Certificates, tmp_path: Path
@@ -367,19 +388,7 @@ def test_an_unloadable_proxy_client_certificate_sends_nothing(
     with UvicornServer(tls=certificates) as server:  # its port is this test's own
         connector, task_id = seed_task(server.service)
         before = len(tls_proxy.access_log())
-        client = boto3.client(
-            "chime-sdk-voice",
-            region_name="us-east-1",
-            endpoint_url=server.endpoint_url,
-            verify=certificates.ca_file,
-            config=Config(
-                proxies={"https": tls_proxy.url},
-                proxies_config={
-                    "proxy_ca_bundle": certificates.ca_file,
-                    "proxy_client_cert": missing,
-                },
-            ),
-        )
+        client = through_tls_proxy(server, tls_proxy, certificates, proxy_client_cert=missing)
         with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
             get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
         client.close()
@@ -419,19 +428,8 @@ def test_proxy_use_forwarding_for_https_is_forwarded_in_plain_text_by_proxy_py(
     with UvicornServer(tls=certificates) as server:  # its port is this test's own
         connector, task_id = seed_task(server.service)
         before = len(tls_proxy.access_log())
-        client = boto3.client(
-            "chime-sdk-voice",
-            region_name="us-east-1",
-            endpoint_url=server.endpoint_url,
-            verify=certificates.ca_file,
-            config=Config(
-                proxies={"https": tls_proxy.url},
-                proxies_config={
-                    "proxy_ca_bundle": certificates.ca_file,
-                    "proxy_use_forwarding_for_https": True,
-                },
-                retries={"total_max_attempts": 3, "mode": "standard"},  # botocore's, as THREE
-            ),
+        client = through_tls_proxy(
+            server, tls_proxy, certificates, proxy_use_forwarding_for_https=True
         )
         with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
             get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
