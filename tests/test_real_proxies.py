@@ -7,6 +7,7 @@ has the table.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import botocore.exceptions
 import pytest
 from botocore.config import Config
 
-from chime_speaker_search import RetryPolicy
+from chime_speaker_search import AsyncSpeakerSearchClient, RetryPolicy, SpeakerSearchClient
 from chime_speaker_search.errors import TransportError
 from tests.realworld import WAYS, Certificates, ProxyPy, UvicornServer, get_task, seed_task
 from tests.versions import URLLIB3, urllib3_1_https_proxy_warning
@@ -238,12 +239,29 @@ def test_the_proxy_password_is_in_no_debug_line(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     """Every logger at DEBUG (botocore's, urllib3's, the library's) while a call is proxied."""
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
     with caplog.at_level(logging.DEBUG):
         read(way, https_server, certificates)
     assert len(caplog.records) > 10
     assert PASSWORD not in caplog.text
+
+
+def test_the_proxy_password_is_in_no_repr(proxy: ProxyPy, https_server: UvicornServer) -> None:
+    assert PASSWORD in proxy.url
+    raw = boto3.client(
+        "chime-sdk-voice",
+        region_name="us-east-1",
+        endpoint_url=https_server.endpoint_url,
+        config=Config(proxies={"https": proxy.url}),
+    )
+    sync, aclient = SpeakerSearchClient(client=raw), AsyncSpeakerSearchClient(client=raw)
+    for client in (sync, aclient):
+        assert PASSWORD not in repr(client)
+        assert PASSWORD not in repr(client.retry_policy)
+    sync.close()
+    asyncio.run(aclient.close())
+    raw.close()
 
 
 @pytest.fixture(scope="module")
