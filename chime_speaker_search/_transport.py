@@ -35,6 +35,7 @@ import ipaddress
 import json
 import logging
 import math
+import ssl
 import threading
 import warnings
 from collections.abc import Mapping
@@ -278,38 +279,60 @@ def _client_error_failure(exc: Exception) -> HttpFailure:
 
 def _proxy_failure(exc: Exception) -> HttpFailure:
     """The failure for botocore's ``ProxyConnectionError``."""
-    refused = _proxy_certificate_refused(exc)
-    if refused is not None:
-        return HttpFailure("tls", f"the proxy's certificate was refused: {refused}", sent=False)
+    tls_error = _proxy_tls_error(exc)
+    if isinstance(tls_error, ssl.SSLCertVerificationError):
+        return HttpFailure("tls", f"the proxy's certificate was refused: {tls_error}", sent=False)
+    if tls_error is not None and _refused_handshake(tls_error):
+        return HttpFailure(
+            "tls",
+            f"the proxy refused the TLS handshake: {tls_error} (a proxy that demands a client "
+            "certificate: proxies_config's proxy_client_cert, one the proxy trusts)",
+            sent=False,
+        )
     # urllib3 says "proxy error" also when the proxy took the request and then failed;
     # only a connection that never opened proves nothing was sent.
     sent = not _never_connected(exc)
     return HttpFailure("lost" if sent else "connect", str(exc), sent=sent)
 
 
-def _proxy_certificate_refused(exc: Exception) -> str | None:
-    """The certificate error under botocore's proxy error, if that is what it was.
+# The alerts a TLS server sends while refusing a handshake over certificates: sent before
+# any application data is read, and answered the same way by every retry.
+_HANDSHAKE_REFUSALS = (
+    "ALERT_HANDSHAKE_FAILURE",
+    "ALERT_CERTIFICATE_REQUIRED",
+    "ALERT_BAD_CERTIFICATE",
+    "ALERT_UNKNOWN_CA",
+    "ALERT_CERTIFICATE_UNKNOWN",
+    "ALERT_UNSUPPORTED_CERTIFICATE",
+    "ALERT_CERTIFICATE_EXPIRED",
+    "ALERT_CERTIFICATE_REVOKED",
+)
+
+
+def _refused_handshake(error: ssl.SSLError) -> bool:
+    """Whether the proxy's TLS alert refused the handshake (e.g. our client certificate)."""
+    reason = getattr(error, "reason", None) or ""
+    return isinstance(reason, str) and reason.endswith(_HANDSHAKE_REFUSALS)
+
+
+def _proxy_tls_error(exc: Exception) -> ssl.SSLError | None:
+    """The TLS error under botocore's proxy error, if that is what it was.
 
     botocore says only "Failed to connect to proxy URL"; urllib3's error under it keeps
-    the TLS failure (an https:// proxy whose certificate does not verify), which no
+    the TLS failure: an https:// proxy whose certificate does not verify, or a proxy that
+    refused the handshake (a TLS 1.2 proxy refusing the client certificate), which no
     retry can mend and which sent nothing.
     """
-    import ssl  # noqa: PLC0415
-
     seen: set[int] = set()
     error: BaseException | None = getattr(exc, "kwargs", {}).get("error")
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        if isinstance(error, ssl.SSLCertVerificationError):
-            return str(error)
-        nested = [a for a in error.args if isinstance(a, BaseException)]
-        error = (
-            getattr(error, "original_error", None)
-            or getattr(error, "reason", None)
-            or (nested[0] if nested else None)
-            or error.__cause__
-            or error.__context__
-        )
+        if isinstance(error, ssl.SSLError):
+            return error
+        # Only exceptions are followed: an ssl.SSLError's ``reason`` is a string.
+        links = [getattr(error, "original_error", None), getattr(error, "reason", None)]
+        links += [*error.args, error.__cause__, error.__context__]
+        error = next((link for link in links if isinstance(link, BaseException)), None)
     return None
 
 

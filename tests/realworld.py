@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import trustme
@@ -34,7 +35,6 @@ from chime_speaker_search.testing._wire import WireRequest, WireResponse
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Awaitable, Callable, MutableMapping
-    from pathlib import Path
     from types import TracebackType
 
     from typing_extensions import Self
@@ -51,6 +51,7 @@ __all__ = [
     "Certificates",
     "ProxyPy",
     "StdlibServer",
+    "TwistedProxy",
     "UvicornServer",
     "emulator_service",
     "get_task",
@@ -512,6 +513,106 @@ class ProxyPy(_Running):
             time.sleep(0.05)
         self.stop()
         msg = "proxy.py did not start"
+        raise RuntimeError(msg)
+
+    def stop(self) -> None:
+        """Stop the proxy process."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=_START_TIMEOUT)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                self._process.kill()
+                self._process.wait()
+
+
+class TwistedProxy(_Running):
+    """Twisted's forward proxy (``twisted.web.proxy``) over TLS demanding a client certificate.
+
+    ``tests/twisted_proxy.py`` in a process of its own: reached at ``https://`` with
+    ``tls``'s server certificate, it ends the TLS handshake of a client that presents no
+    certificate, or one not signed by ``client_ca`` (OpenSSL, set by Twisted's
+    ``CertificateOptions(trustRoot=...)``: ``VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT``).
+    It forwards absolute-form ``GET http://...`` requests; it does no CONNECT, so an
+    https endpoint cannot be reached through it.
+
+    Two logs the tests read: the access log (``HTTPFactory``'s combined format, a line per
+    answered request) and the TLS log (a line per connection, completed handshake with
+    the client certificate's subject, and closed connection with the reason).
+
+    Args:
+        directory: Where the port file and the logs go.
+        tls: The proxy's own certificates (its CA is the one clients must trust).
+        client_ca: The CA file whose client certificates the proxy accepts.
+        tls_version: ``"1.2"``: speak TLS 1.2 at most (default: up to 1.3).
+    """
+
+    def __init__(
+        self, directory: Path, tls: Certificates, client_ca: str, tls_version: str = ""
+    ) -> None:
+        self.directory = directory
+        self.tls_version = tls_version
+        self.tls = tls
+        self.client_ca = client_ca
+        self.log_file = directory / "access.log"
+        self.tls_log_file = directory / "tls.log"
+        self._port_file = directory / "proxy.port"
+        self._process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:<port>``."""
+        return f"https://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def _lines(path: Path) -> list[str]:
+        return path.read_text(errors="replace").splitlines() if path.exists() else []
+
+    def access_log(self) -> list[str]:
+        """The access-log lines so far: ``... "GET http://host:port/path HTTP/1.1" 200 ...``."""
+        return self._lines(self.log_file)
+
+    def tls_log(self) -> list[str]:
+        """The TLS log so far: ``connection``, ``handshake completed: ...``, ``closed: ...``."""
+        return self._lines(self.tls_log_file)
+
+    def wait_for_closed(
+        self, before: int, *, count: int = 1, timeout: float = 15.0, matching: str = ""
+    ) -> list[str]:
+        """The TLS-log lines after the first ``before``, once ``count`` connections closed.
+
+        ``matching``: count only the ``closed:`` lines containing it (a refusal's reason,
+        whatever late lines earlier tests' closing connections add). Returns what is there
+        at ``timeout`` (the test's assertion says).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.tls_log()[before:]
+            closed = [line for line in lines if line.startswith("closed:") and matching in line]
+            if len(closed) >= count or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
+    def start(self) -> Self:
+        """Start the proxy; return once it listens."""
+        # As a module from the project's root: run as a file, its directory would come
+        # first on sys.path, and tests/typing would shadow the standard library's.
+        argv = [sys.executable, "-m", "tests.twisted_proxy", str(self._port_file)]
+        argv += [str(self.log_file), str(self.tls_log_file)]
+        argv += [self.tls.server_cert, self.tls.server_key, self.client_ca, self.tls_version]
+        with self.directory.joinpath("stderr.log").open("ab") as stderr:  # what went wrong
+            self._process = subprocess.Popen(  # noqa: S603
+                argv, cwd=Path(__file__).parent.parent, stdout=subprocess.DEVNULL, stderr=stderr
+            )
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline and self._process.poll() is None:
+            if self._port_file.exists():  # written whole once listening
+                self.port = int(self._port_file.read_text())
+                return self
+            time.sleep(0.05)
+        self.stop()
+        msg = "the Twisted proxy did not start"
         raise RuntimeError(msg)
 
     def stop(self) -> None:

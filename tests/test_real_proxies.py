@@ -1,5 +1,8 @@
 """Proxies: proxy.py (CONNECT, forwarding, basic auth) in front of uvicorn, three ways.
 
+And Twisted's forward proxy (``twisted.web.proxy``) on a TLS port that demands a client
+certificate, for ``proxies_config={"proxy_client_cert": ...}`` (:class:`TwistedProxy`).
+
 Each row runs the sync client, the async client and botocore alone on the same settings
 and requires the same outcome, counted in proxy.py's own access log. docs/real-world.md
 has the table.
@@ -15,11 +18,24 @@ import boto3
 import botocore.exceptions
 import pytest
 from botocore.config import Config
+from cryptography import x509
 
 from chime_speaker_search import AsyncSpeakerSearchClient, RetryPolicy, SpeakerSearchClient
 from chime_speaker_search.errors import TransportError
-from tests.realworld import WAYS, Certificates, ProxyPy, UvicornServer, get_task, seed_task
-from tests.versions import URLLIB3, urllib3_1_https_proxy_warning
+from tests.realworld import (
+    WAYS,
+    Certificates,
+    ProxyPy,
+    TwistedProxy,
+    UvicornServer,
+    get_task,
+    seed_task,
+)
+from tests.versions import (
+    URLLIB3,
+    needs_urllib3_2_proxy_client_cert_when_forwarding,
+    urllib3_1_https_proxy_warning,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -352,10 +368,11 @@ def test_a_proxy_client_certificate_is_loaded_for_a_proxy_that_asks_for_none(
 ) -> None:
     """``proxies_config={"proxy_client_cert": ...}``, both forms botocore takes.
 
-    No proxy here can demand a client certificate (proxy.py's TLS listener never asks for
-    one: see :class:`~tests.realworld.ProxyPy`), so this shows only that each way loads it
-    into botocore's proxy TLS context (the next test: an unloadable one fails) and still
-    tunnels; not that the certificate is presented or checked.
+    proxy.py's TLS listener never asks for a client certificate (see
+    :class:`~tests.realworld.ProxyPy`), so this shows only that each way loads it into
+    botocore's proxy TLS context (the next test: an unloadable one fails) and still
+    tunnels a CONNECT. That it is presented and checked is shown by Twisted's proxy,
+    which demands one but does not tunnel (``test_a_proxy_that_demands_...`` below).
     """
     before = len(tls_proxy.access_log())
     read(
@@ -466,3 +483,145 @@ def test_proxy_use_forwarding_for_https_is_forwarded_in_plain_text_by_proxy_py(
         assert error.request_sent
         assert error.attempts == 3
         assert "lost the answer" in str(error), str(error)
+
+
+# Mutual TLS to the proxy: Twisted's proxy demands a client certificate signed by the
+# trustme CA (the one that signed its own). It forwards only (no CONNECT), so the endpoint
+# is plain http, reached through the https:// proxy. TLS 1.3 refuses a certificate after
+# the client's side of the handshake is done (the client sees the alert on its first
+# read); TLS 1.2 inside the handshake (the client's connect fails).
+
+
+@pytest.fixture(scope="module", params=["1.3", "1.2"], ids=["tls1.3", "tls1.2"])
+def mtls_proxy(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    certificates: Certificates,
+) -> Iterator[TwistedProxy]:
+    directory = tmp_path_factory.mktemp("mtls-proxy")
+    tls_version = "" if request.param == "1.3" else request.param
+    with TwistedProxy(
+        directory, tls=certificates, client_ca=certificates.ca_file, tls_version=tls_version
+    ) as running:
+        yield running
+
+
+def through_mtls_proxy(
+    server: UvicornServer, proxy: TwistedProxy, certificates: Certificates, client_cert: Any
+) -> Any:
+    """A botocore client for the http ``server`` through the https:// ``proxy``.
+
+    ``client_cert``: ``proxies_config``'s ``proxy_client_cert`` (``None``: none); botocore
+    retries 3 times, as THREE.
+    """
+    settings: Any = {"proxy_ca_bundle": certificates.ca_file}
+    if client_cert is not None:
+        settings["proxy_client_cert"] = client_cert
+    return boto3.client(
+        "chime-sdk-voice",
+        region_name="us-east-1",
+        endpoint_url=server.endpoint_url,
+        config=Config(
+            proxies={"http": proxy.url},
+            proxies_config=settings,
+            retries={"total_max_attempts": 3, "mode": "standard"},
+        ),
+    )
+
+
+@needs_urllib3_2_proxy_client_cert_when_forwarding
+@urllib3_1_https_proxy_warning
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("form", ["pair", "combined"])
+def test_a_proxy_that_demands_a_client_certificate_gets_it_and_forwards(
+    way: str,
+    form: str,
+    mtls_proxy: TwistedProxy,
+    http_server: UvicornServer,
+    certificates: Certificates,
+    tmp_path: Path,
+) -> None:
+    """``proxy_client_cert`` presented and checked: the proxy's handshake completes with
+    it (its TLS log names the certificate's subject) and it forwards the request."""
+    cert = client_certificate(certificates, tmp_path, form)
+    connector, task_id = seed_task(http_server.service)
+    before, tls_before = len(mtls_proxy.access_log()), len(mtls_proxy.tls_log())
+    client = through_mtls_proxy(http_server, mtls_proxy, certificates, cert)
+    try:
+        task = get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+    finally:
+        client.close()
+    assert task["SpeakerSearchTaskId"] == task_id
+    path = f"/voice-connectors/{connector}/speaker-search-tasks/{task_id}"
+    forwarded = [line for line in mtls_proxy.access_log()[before:] if path in line]
+    assert len(forwarded) == 1, mtls_proxy.access_log()[before:]
+    assert f'"GET http://127.0.0.1:{http_server.port}{path} HTTP/1.1" 200 ' in forwarded[0]
+    issued = x509.load_pem_x509_certificate((tmp_path / "client.pem").read_bytes())
+    subject = issued.subject.rfc4514_string()  # this test's certificate, as the proxy saw it
+    handshakes = [line for line in mtls_proxy.tls_log()[tls_before:] if "handshake" in line]
+    assert handshakes, mtls_proxy.tls_log()[tls_before:]
+    assert all(subject in line for line in handshakes), handshakes
+
+
+@urllib3_1_https_proxy_warning
+@pytest.mark.parametrize("way", WAYS)
+@pytest.mark.parametrize("presented", ["none", "another CA's"])
+def test_a_proxy_that_demands_a_client_certificate_refuses_a_missing_or_foreign_one(
+    way: str,
+    presented: str,
+    mtls_proxy: TwistedProxy,
+    certificates: Certificates,
+    tmp_path: Path,
+) -> None:
+    """Refused in the proxy's TLS handshake, before it reads a request: nothing is
+    forwarded. The library says nothing was sent and does not retry (no retry mends a
+    certificate); botocore retries it within its attempts (3)."""
+    cert = None
+    if presented != "none":
+        stranger = Certificates(tmp_path)  # a CA the proxy does not trust
+        cert = client_certificate(stranger, tmp_path, "pair")
+    with UvicornServer() as server:  # its port is this test's own
+        connector, task_id = seed_task(server.service)
+        before, tls_before = len(mtls_proxy.access_log()), len(mtls_proxy.tls_log())
+        client = through_mtls_proxy(server, mtls_proxy, certificates, cert)
+        with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
+            get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
+        client.close()
+        tries = 3 if way == "raw" else 1
+        refusal = "closed: [('SSL routines'"  # OpenSSL's, as Twisted reports it
+        lines = mtls_proxy.wait_for_closed(tls_before, count=tries, matching=refusal)
+        assert server.connections == 0
+    assert not [line for line in mtls_proxy.access_log()[before:] if f":{server.port}/" in line]
+    # One connection per attempt, each ended by the proxy's handshake (earlier tests'
+    # connections may add late "closed: Connection lost" lines). urllib3 1.26 presents no
+    # proxy_client_cert when forwarding: the foreign one is not seen either.
+    foreign = presented != "none" and URLLIB3 >= (2,)
+    reason = "certificate verify failed" if foreign else "peer did not return a certificate"
+    assert lines.count("connection") == tries, lines
+    assert [line for line in lines if line.startswith(refusal)] == [
+        f"closed: [('SSL routines', '', '{reason}')]"
+    ] * tries, lines
+    assert not [line for line in lines if "handshake completed" in line], lines
+    tls12 = mtls_proxy.tls_version == "1.2"
+    alert = (
+        "TLSV1_ALERT_UNKNOWN_CA"
+        if foreign
+        else ("SSLV3_ALERT_HANDSHAKE_FAILURE" if tls12 else "TLSV13_ALERT_CERTIFICATE_REQUIRED")
+    )
+    error = caught.value
+    if way == "raw":
+        # urllib3 2 calls a connect that failed in TLS 1.2's handshake a proxy error.
+        expected = (
+            botocore.exceptions.ProxyConnectionError
+            if tls12 and URLLIB3 >= (2,)
+            else botocore.exceptions.SSLError
+        )
+        assert isinstance(error, expected), repr(error)
+        assert alert in f"{error} {error.kwargs.get('error')}"
+    else:
+        assert isinstance(error, TransportError), repr(error)
+        assert alert in str(error), str(error)
+        assert not error.request_sent
+        assert error.attempts == 1
+        if tls12 and URLLIB3 >= (2,):
+            assert "the proxy refused the TLS handshake" in str(error), str(error)

@@ -44,3 +44,14 @@ urllib3_1_https_proxy_warning = (
     if URLLIB3 < (2,)
     else pytest.mark.filterwarnings("error")  # as pyproject's: on urllib3 2 it fails the test
 )
+
+#: urllib3 1.26 sends an http:// request to an https:// proxy on the endpoint's TLS
+#: settings (``ProxyManager.connection_from_host`` opens a pool to the proxy with the
+#: endpoint's ``pool_kwargs``); botocore's ``proxy_ssl_context``, which holds
+#: ``proxies_config``'s ``proxy_client_cert``, is used only for a CONNECT tunnel. The
+#: client certificate is then never presented to a proxy that forwards (docs/real-world.md).
+needs_urllib3_2_proxy_client_cert_when_forwarding = pytest.mark.skipif(
+    URLLIB3 < (2,),
+    reason=f"urllib3 {version('urllib3')} presents no proxy_client_cert to an https:// proxy "
+    "it forwards http:// requests through (it uses the endpoint's TLS settings)",
+)
