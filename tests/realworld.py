@@ -430,7 +430,23 @@ class StdlibServer(_Running):
         self._server.server_close()
 
 
-class ProxyPy(_Running):
+class _ProxyProcess(_Running):
+    """A proxy in a process of its own (``_process``), stopped by terminating it."""
+
+    _process: subprocess.Popen[bytes] | None = None
+
+    def stop(self) -> None:
+        """Stop the proxy process."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=_START_TIMEOUT)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                self._process.kill()
+                self._process.wait()
+
+
+class ProxyPy(_ProxyProcess):
     """proxy.py (a forward proxy with CONNECT and basic auth) in a process of its own.
 
     Its access log (one line per proxied request or tunnel) is what the tests count.
@@ -515,18 +531,8 @@ class ProxyPy(_Running):
         msg = "proxy.py did not start"
         raise RuntimeError(msg)
 
-    def stop(self) -> None:
-        """Stop the proxy process."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=_START_TIMEOUT)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self._process.kill()
-                self._process.wait()
 
-
-class TwistedProxy(_Running):
+class TwistedProxy(_ProxyProcess):
     """Twisted's forward proxy (``twisted.web.proxy``) over TLS demanding a client certificate.
 
     ``tests/twisted_proxy.py`` in a process of its own: reached at ``https://`` with
@@ -614,13 +620,3 @@ class TwistedProxy(_Running):
         self.stop()
         msg = "the Twisted proxy did not start"
         raise RuntimeError(msg)
-
-    def stop(self) -> None:
-        """Stop the proxy process."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=_START_TIMEOUT)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self._process.kill()
-                self._process.wait()

@@ -392,11 +392,15 @@ def test_a_proxy_client_certificate_is_loaded_for_a_proxy_that_asks_for_none(
 
 
 def through_tls_proxy(
-    server: UvicornServer, proxy: ProxyPy, certificates: Certificates, **proxies_config: Any
+    server: UvicornServer,
+    proxy: ProxyPy | TwistedProxy,
+    certificates: Certificates,
+    **proxies_config: Any,
 ) -> Any:
     """A botocore client for ``server`` through the https:// ``proxy``, trusting both.
 
-    ``proxies_config`` adds to the proxy's CA bundle; botocore retries 3 times, as THREE.
+    The proxy is set for the endpoint's scheme; ``proxies_config`` adds to the proxy's CA
+    bundle; botocore retries 3 times, as THREE.
     """
     settings: Any = {"proxy_ca_bundle": certificates.ca_file, **proxies_config}
     return boto3.client(
@@ -405,7 +409,7 @@ def through_tls_proxy(
         endpoint_url=server.endpoint_url,
         verify=certificates.ca_file,
         config=Config(
-            proxies={"https": proxy.url},
+            proxies={server.endpoint_url.split(":", 1)[0]: proxy.url},
             proxies_config=settings,
             retries={"total_max_attempts": 3, "mode": "standard"},
         ),
@@ -506,27 +510,9 @@ def mtls_proxy(
         yield running
 
 
-def through_mtls_proxy(
-    server: UvicornServer, proxy: TwistedProxy, certificates: Certificates, client_cert: Any
-) -> Any:
-    """A botocore client for the http ``server`` through the https:// ``proxy``.
-
-    ``client_cert``: ``proxies_config``'s ``proxy_client_cert`` (``None``: none); botocore
-    retries 3 times, as THREE.
-    """
-    settings: Any = {"proxy_ca_bundle": certificates.ca_file}
-    if client_cert is not None:
-        settings["proxy_client_cert"] = client_cert
-    return boto3.client(
-        "chime-sdk-voice",
-        region_name="us-east-1",
-        endpoint_url=server.endpoint_url,
-        config=Config(
-            proxies={"http": proxy.url},
-            proxies_config=settings,
-            retries={"total_max_attempts": 3, "mode": "standard"},
-        ),
-    )
+def cert_settings(client_cert: Any) -> dict[str, Any]:
+    """``proxies_config``'s ``proxy_client_cert`` for this certificate (``None``: none)."""
+    return {} if client_cert is None else {"proxy_client_cert": client_cert}
 
 
 @needs_urllib3_2_proxy_client_cert_when_forwarding
@@ -546,7 +532,7 @@ def test_a_proxy_that_demands_a_client_certificate_gets_it_and_forwards(
     cert = client_certificate(certificates, tmp_path, form)
     connector, task_id = seed_task(http_server.service)
     before, tls_before = len(mtls_proxy.access_log()), len(mtls_proxy.tls_log())
-    client = through_mtls_proxy(http_server, mtls_proxy, certificates, cert)
+    client = through_tls_proxy(http_server, mtls_proxy, certificates, **cert_settings(cert))
     try:
         task = get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
     finally:
@@ -583,7 +569,7 @@ def test_a_proxy_that_demands_a_client_certificate_refuses_a_missing_or_foreign_
     with UvicornServer() as server:  # its port is this test's own
         connector, task_id = seed_task(server.service)
         before, tls_before = len(mtls_proxy.access_log()), len(mtls_proxy.tls_log())
-        client = through_mtls_proxy(server, mtls_proxy, certificates, cert)
+        client = through_tls_proxy(server, mtls_proxy, certificates, **cert_settings(cert))
         with pytest.raises(Exception) as caught:  # noqa: PT011 (checked per way below)
             get_task(way, client, voice_connector_id=connector, task_id=task_id, retry=THREE)
         client.close()
