@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 import traceback
+import zlib
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,6 +217,27 @@ def test_a_huge_body_is_refused_fast_without_reading_it_into_memory(
     assert elapsed < 2.0, figures
     assert grown < 100, figures
     assert len(server.requests) == 1  # too big is not transient: no retry downloads it again
+
+
+def test_a_gzip_bomb_is_refused_at_the_body_cap_once_decompressed(
+    server: HostileServer,
+    real_time_client: Callable[..., SpeakerSearchClient],
+) -> None:
+    """100 MB of zeros gzipped to ~100 KB: decoded no further than the 4 MiB cap."""
+    gzipper = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip, made in 1 MB steps
+    megabyte = bytes(2**20)
+    bomb = b"".join(gzipper.compress(megabyte) for _ in range(100)) + gzipper.flush()
+    server.default = Reply(status=200, body=bomb, headers={"Content-Encoding": "gzip"})
+    with real_time_client(server) as client, PeakRss() as memory:
+        started = time.monotonic()
+        with pytest.raises(MalformedResponseError, match="once decompressed"):
+            client.get_speaker_search_task(**GET)
+        elapsed = took(started)
+    grown = (memory.peak - memory.baseline) / 2**20
+    figures = f"a {len(bomb) / 2**10:.0f} KiB gzip bomb took {elapsed:.2f}s, RSS +{grown:.0f} MB"
+    assert elapsed < 2.0, figures
+    assert grown < 100, figures
+    assert len(server.requests) == 1
 
 
 HOST = "speaker-search.test"
