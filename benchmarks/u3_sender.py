@@ -8,7 +8,7 @@ transport in place of the owned engine (:func:`install`) to measure both in one 
 
 What it adds to urllib3:
 
-* its own ``PoolManager`` (or ``ProxyManager``), from the settings ``_sender_settings`` reads;
+* its own ``PoolManager`` (or ``ProxyManager``), from the settings of the engine it replaces;
 * per request, a read timeout of min(configured, time left), and one shared watchdog
   thread that shuts a request's socket down at its absolute deadline (and at
   ``read_timeout`` after the request was written), so a trickled head or body ends on time;
@@ -573,15 +573,20 @@ def _answer_failure(exc: BaseException, causes: list[BaseException]) -> HttpFail
 def install(client: SpeakerSearchClient) -> UrllibSender:
     """Make a typed client (sync) send with a new :class:`UrllibSender`; returns it.
 
-    Its settings are the ones the client's owned engine was made with (``_sender_settings``).
+    Its settings are the ones of the owned engine it replaces (``_engine_for``).
     """
-    from chime_speaker_search._transport import _sender_settings  # noqa: PLC0415
-
     transport = client._transport  # noqa: SLF001 (the experiment swaps the sender)
-    settings = _sender_settings(transport.client)
-    if settings is None:
+    engine = transport.engine
+    if engine is None:
         msg = "this client sends through botocore's own sender (an https:// proxy?)"
         raise ValueError(msg)
-    sender = UrllibSender(**settings)
+    sender = UrllibSender(
+        connect_timeout=engine.connect_timeout,
+        read_timeout=engine.read_timeout,
+        max_pool=engine.max_pool,
+        verify=engine._verify,  # noqa: SLF001
+        proxies=engine._proxies,  # noqa: SLF001
+        client_cert=engine._client_cert,  # noqa: SLF001
+    )
     transport._sender = sender  # noqa: SLF001
     return sender

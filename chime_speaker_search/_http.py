@@ -108,9 +108,8 @@ def decoded(response: HttpResponse, max_body: int = MAX_BODY) -> HttpResponse:
     header = response.headers.get("content-encoding")
     if header is None or not response.body:
         return response
-    codings = [
-        c for c in (c.strip().lower() for c in header.split(",")) if c not in ("", "identity")
-    ]
+    named = [coding.strip().lower() for coding in header.split(",")]
+    codings = [coding for coding in named if coding not in ("", "identity")]
     if not codings:
         return response
     body = response.body
@@ -910,7 +909,7 @@ class HttpEngine:
     def _tls_files(self) -> str:
         """The files the TLS settings come from, as the client's config names them."""
         named = []
-        if self._verify is not False and self._verify is not True and self._verify is not None:
+        if isinstance(self._verify, str):
             named.append(f"verify={self._verify!r}")
         if self._client_cert is not None:
             named.append(f"client_cert={self._client_cert!r}")

@@ -215,7 +215,7 @@ def _engine_sender(engine: HttpEngine) -> _Sender:
 
 
 def _botocore_sender(http_session: Any, read_timeout: float) -> _Sender:  # noqa: ANN401
-    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_sender_settings``).
+    """Botocore's own sender, for proxy set-ups the engine does not take (see ``_engine_for``).
 
     Deadlines then bound less: the read timeout of each request is capped by the time
     left (botocore's per-request read timeout, botocore >= 1.43.72; older releases ignore
@@ -488,8 +488,8 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost" or host.endswith(".localhost")
 
 
-def _sender_settings(client: ChimeSDKVoiceClient) -> dict[str, Any] | None:
-    """The client's TLS, proxy and timeout settings for a sender (None: botocore's own).
+def _engine_for(client: ChimeSDKVoiceClient) -> HttpEngine | None:
+    """An engine with the client's TLS, proxy and timeout settings (None: botocore's own).
 
     The settings are read from botocore's HTTP session (private attributes, read
     defensively); a proxy reached over TLS, or proxy TLS settings, are left to botocore.
@@ -505,14 +505,14 @@ def _sender_settings(client: ChimeSDKVoiceClient) -> dict[str, Any] | None:
     cert = getattr(http, "_cert_file", None)
     key = getattr(http, "_key_file", None)
     scheme = urlsplit(client.meta.endpoint_url).scheme
-    return {
-        "connect_timeout": float(config.connect_timeout or DEFAULT_CONNECT_TIMEOUT),  # type: ignore[attr-defined]
-        "read_timeout": float(config.read_timeout or 60),  # type: ignore[attr-defined]
-        "max_pool": int(config.max_pool_connections or 10),  # type: ignore[attr-defined]
-        "verify": getattr(http, "_verify", True),
-        "proxies": {scheme: proxy} if proxy else None,
-        "client_cert": (cert, key) if cert and key else cert,
-    }
+    return HttpEngine(
+        connect_timeout=float(config.connect_timeout or DEFAULT_CONNECT_TIMEOUT),  # type: ignore[attr-defined]
+        read_timeout=float(config.read_timeout or 60),  # type: ignore[attr-defined]
+        max_pool=int(config.max_pool_connections or 10),  # type: ignore[attr-defined]
+        verify=getattr(http, "_verify", True),
+        proxies={scheme: proxy} if proxy else None,
+        client_cert=(cert, key) if cert and key else cert,
+    )
 
 
 # --- the boundary ----------------------------------------------------------------------------
@@ -543,9 +543,8 @@ class Transport:
                 client.meta.endpoint_url, parameter="client.meta.endpoint_url", warn=False
             )
             _install_sender(client)  # a client made by the caller has no shim yet
-        settings = _sender_settings(client)
         # The engine's settings also serve the async client (see _aio_transport).
-        self._engine = None if settings is None else HttpEngine(**settings)
+        self._engine = _engine_for(client)
         self._sender: _Sender
         if self._engine is None:
             self._sender = _botocore_sender(

@@ -411,7 +411,6 @@ class StdlibServer(_Running):
         self.connections = 0
         self._server = Server(("127.0.0.1", 0), Handler)
         self.port: int = self._server.server_address[1]
-        self._thread: threading.Thread | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -420,8 +419,7 @@ class StdlibServer(_Running):
 
     def start(self) -> Self:
         """Serve in a thread until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -972,6 +972,31 @@ def test_a_certificate_the_default_bundle_refuses_is_a_tls_failure(
     assert origin.requests == []
 
 
+@pytest.mark.parametrize("problem", ["key of another certificate", "not PEM"])
+def test_a_client_certificate_that_cannot_be_loaded_is_a_tls_failure_before_sending(
+    engines: Callable[..., HttpEngine],
+    certificate: tuple[str, str],
+    tmp_path: Path,
+    problem: str,
+) -> None:
+    """Every attempt would fail alike: a ``"tls"`` failure (not retried), nothing sent."""
+    mine = self_signed(tmp_path, "client")
+    other = self_signed(tmp_path, "other")
+    if problem == "not PEM":
+        garbage = tmp_path / "garbage.pem"
+        garbage.write_text("not a certificate\n")
+        client_cert: str | tuple[str, str] = str(garbage)
+    else:
+        client_cert = (mine[0], other[1])
+    with RawServer(keep_alive(), tls=tls_server_context(certificate)) as origin:
+        engine = engines(verify=certificate[0], client_cert=client_cert)
+        with pytest.raises(HttpFailure) as caught:
+            get(engine, origin.url)
+    assert caught.value.kind == "tls"
+    assert not caught.value.sent
+    assert "client_cert=" in str(caught.value)
+
+
 @pytest.mark.parametrize("form", ["pair", "one-file"])
 def test_a_client_certificate_is_presented(
     engines: Callable[..., HttpEngine],

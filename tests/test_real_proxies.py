@@ -274,7 +274,6 @@ def test_the_proxy_password_is_in_no_repr(proxy: ProxyPy, https_server: UvicornS
     sync, aclient = SpeakerSearchClient(client=raw), AsyncSpeakerSearchClient(client=raw)
     for client in (sync, aclient):
         assert PASSWORD not in repr(client)
-        assert PASSWORD not in repr(client.retry_policy)
     sync.close()
     asyncio.run(aclient.close())
     raw.close()
@@ -313,6 +312,27 @@ def test_an_https_proxy_with_proxies_config_ca_bundle(
             proxies_config={"proxy_ca_bundle": certificates.ca_file},
         ),
     )
+    assert any(f"127.0.0.1:{server.port}" in line for line in proxied(tls_proxy, before))
+
+
+@urllib3_1_https_proxy_warning
+@pytest.mark.parametrize("way", WAYS)
+def test_a_gzipped_answer_through_botocores_sender_is_decoded(
+    way: str, tls_proxy: ProxyPy, certificates: Certificates
+) -> None:
+    """An https:// proxy sends through botocore's sender: its gzipped answers are decoded
+    as the engine's are; botocore alone hands the compressed bytes to its JSON parser."""
+    with UvicornServer(gzip=True) as server:
+        before = len(tls_proxy.access_log())
+        config = Config(
+            proxies={"http": tls_proxy.url},
+            proxies_config={"proxy_ca_bundle": certificates.ca_file},
+        )
+        if way == "raw":
+            with pytest.raises(UnicodeDecodeError):
+                read(way, server, certificates, config=config)
+        else:
+            read(way, server, certificates, config=config)
     assert any(f"127.0.0.1:{server.port}" in line for line in proxied(tls_proxy, before))
 
 
